@@ -1,0 +1,179 @@
+"""Load `.proto` files into a `FileDescriptorSet` with grpc_tools' bundled protoc.
+
+`.proto` text is parsed only by protoc (no system protoc, never by regex).
+The include path is the user's `-I` directories, then the directory holding
+`potter/options.proto`, then grpc_tools' well-known types, so users never pass
+`-I` for potter's own options. Writes nothing but protoc's temporary output.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from google.protobuf import descriptor_pb2 as d
+from grpc_tools import protoc
+
+from potter_gen import resources
+from potter_gen.errors import (
+    Diagnostic,
+    ProtoLocation,
+    ProtoSyntaxError,
+    Severity,
+    UsageError,
+    error,
+)
+
+# protoc prints "file:line:col: message" (gcc error format), or "file: message".
+_PROTOC_LINE = re.compile(r"^(?P<file>[^:\n]+?):(?:(?P<line>\d+):(?P<col>\d+):)?\s*(?P<msg>.*)$")
+
+
+@dataclass(frozen=True)
+class LoadedProtos:
+    """Descriptors of the requested protos and everything they import.
+
+    Attributes:
+        file_set: every file, imports first (protoc's topological order).
+        files_to_generate: proto names (as in `FileDescriptorProto.name`)
+            the user asked for; imported files are read for types only.
+        display_paths: proto name → path to print in diagnostics.
+    """
+
+    file_set: d.FileDescriptorSet
+    files_to_generate: tuple[str, ...]
+    display_paths: dict[str, str]
+
+    def display_path(self, proto_name: str) -> str:
+        """Return the path to print for `proto_name` (itself when unknown)."""
+        return self.display_paths.get(proto_name, proto_name)
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def _proto_name(proto: Path, include_dirs: Sequence[Path]) -> str:
+    resolved = proto.resolve()
+    for include in include_dirs:
+        try:
+            return resolved.relative_to(include.resolve()).as_posix()
+        except ValueError:
+            continue
+    raise UsageError(
+        [
+            error(
+                f"{proto} is not inside any --proto-path directory",
+                "Pass -I with a directory that contains it",
+                file=str(proto),
+            )
+        ]
+    )
+
+
+def _run_protoc(args: list[str]) -> tuple[int, str]:
+    """Run protoc in process and return (exit code, what it printed on stderr)."""
+    with tempfile.TemporaryFile() as captured:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(captured.fileno(), 2)
+        try:
+            code = protoc.main(args)
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        captured.seek(0)
+        return code, captured.read().decode("utf-8", "replace")
+
+
+class _DisplayPaths(dict[str, str]):
+    """Proto name → path on disk to print, found lazily in the user's include dirs."""
+
+    def __init__(self, include_dirs: Sequence[Path]) -> None:
+        super().__init__()
+        self._include_dirs = include_dirs
+
+    def __missing__(self, name: str) -> str:
+        for include in self._include_dirs:
+            if (include / name).is_file():
+                self[name] = _display(include / name)
+                return self[name]
+        return name
+
+
+def _parse_protoc_output(text: str, display: dict[str, str]) -> list[Diagnostic]:
+    diagnostics = []
+    for raw in text.splitlines():
+        if not raw.strip():
+            continue
+        severity = Severity.WARNING if "warning:" in raw.lower() else Severity.ERROR
+        match = _PROTOC_LINE.match(raw)
+        if match is None or " " in match["file"]:
+            diagnostics.append(Diagnostic(severity, raw.strip()))
+            continue
+        message = re.sub(r"^(warning|error):\s*", "", match["msg"], flags=re.I)
+        file = display[match["file"]]
+        if match["line"]:
+            location = ProtoLocation(file, int(match["line"]), int(match["col"]) + 1)
+            diagnostics.append(Diagnostic(severity, message, "", location))
+        else:
+            diagnostics.append(Diagnostic(severity, message, "", None, file))
+    return diagnostics
+
+
+def load_protos(
+    proto_files: Sequence[Path], include_dirs: Sequence[Path] = ()
+) -> tuple[LoadedProtos, list[Diagnostic]]:
+    """Compile `proto_files` with the bundled protoc and return their descriptors.
+
+    Args:
+        proto_files: `.proto` files to generate from, as paths on disk.
+        include_dirs: `-I/--proto-path` directories; when empty, the directory
+            of each proto file is used.
+
+    Returns:
+        The loaded descriptors and protoc's warnings (e.g. unused imports).
+
+    Raises:
+        UsageError: a file does not exist or lies outside every include dir.
+        ProtoSyntaxError: protoc reported errors; each diagnostic carries
+            protoc's `file:line:col` and message.
+    """
+    missing = [p for p in proto_files if not p.is_file()]
+    if missing:
+        raise UsageError(
+            [error(f"no such file: {p}", "Check the --proto path", file=str(p)) for p in missing]
+        )
+    user_includes = list(include_dirs) or list(dict.fromkeys(p.parent for p in proto_files))
+    names = [_proto_name(p, user_includes) for p in proto_files]
+    includes = [*user_includes, resources.options_proto_dir(), resources.well_known_types_dir()]
+
+    display = _DisplayPaths(user_includes)
+    for proto, name in zip(proto_files, names):
+        display[name] = _display(proto)
+
+    with tempfile.TemporaryDirectory(prefix="potter-") as tmp:
+        out = Path(tmp) / "set.binpb"
+        args = [
+            "protoc",
+            *(f"-I{include}" for include in includes),
+            "--include_imports",
+            "--include_source_info",
+            f"--descriptor_set_out={out}",
+            *names,
+        ]
+        code, printed = _run_protoc(args)
+        diagnostics = _parse_protoc_output(printed, display)
+        if code != 0 or not out.exists():
+            errors = [x for x in diagnostics if x.severity is Severity.ERROR]
+            raise ProtoSyntaxError(errors or [error("protoc failed without a message")])
+        file_set = d.FileDescriptorSet.FromString(out.read_bytes())
+    paths = {f.name: display[f.name] for f in file_set.file}
+    return LoadedProtos(file_set, tuple(names), paths), diagnostics

@@ -1,0 +1,162 @@
+"""Read potter options through the compiled `potter/options.proto` extensions.
+
+Returns typed, immutable option records; never decodes unknown fields by hand.
+Pure; no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from google.protobuf import descriptor_pb2 as d
+
+from potter_gen._pb.potter import options_pb2 as ext
+
+
+@dataclass(frozen=True)
+class ServiceOptions:
+    """`(potter.service)`: module name, transports and OpenAPI metadata."""
+
+    module_name: str = ""
+    transports: tuple[str, ...] = ()
+    enable_openapi: bool = False
+    openapi_version: str = ""
+    openapi_title: str = ""
+    openapi_api_version: str = ""
+    openapi_description: str = ""
+
+
+@dataclass(frozen=True)
+class CommandOptions:
+    """`(potter.command)` on an RPC."""
+
+    aggregate: str = ""
+    is_async: bool = False
+    idempotent: bool = False
+    timeout_seconds: int = 0
+    tags: tuple[str, ...] = ()
+    summary: str = ""
+    description: str = ""
+    deprecated: bool = False
+
+
+@dataclass(frozen=True)
+class QueryOptions:
+    """`(potter.query)` on an RPC."""
+
+    cacheable: bool = False
+    cache_ttl_seconds: int = 0
+    read_model: str = ""
+    tags: tuple[str, ...] = ()
+    summary: str = ""
+    description: str = ""
+    deprecated: bool = False
+
+
+@dataclass(frozen=True)
+class EventOptions:
+    """`(potter.event)` on a message."""
+
+    event_type: str = ""
+    aggregate: str = ""
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class AggregateOptions:
+    """`(potter.aggregate)` on a message."""
+
+    name: str = ""
+    repository: str = ""
+
+
+@dataclass(frozen=True)
+class ErrorEventOptions:
+    """`(potter.error_event)` on a message."""
+
+    error_code: str = ""
+    retryable: bool = False
+
+
+@dataclass(frozen=True)
+class MessageOptions:
+    """Every potter option a message may carry (each None when absent)."""
+
+    aggregate: AggregateOptions | None = None
+    event: EventOptions | None = None
+    error_event: ErrorEventOptions | None = None
+    is_value_object: bool = False
+
+
+def read_service_options(service_proto: d.ServiceDescriptorProto) -> ServiceOptions | None:
+    """Return the `(potter.service)` option of a service, or None if absent."""
+    options = service_proto.options
+    if not options.HasExtension(ext.service):
+        return None
+    raw = options.Extensions[ext.service]
+    info = raw.openapi_info
+    return ServiceOptions(
+        module_name=raw.module_name,
+        transports=tuple(raw.transport),
+        enable_openapi=raw.enable_openapi,
+        openapi_version=raw.openapi_version,
+        openapi_title=info.title,
+        openapi_api_version=info.version,
+        openapi_description=info.description,
+    )
+
+
+def read_command_options(method_proto: d.MethodDescriptorProto) -> CommandOptions | None:
+    """Return the `(potter.command)` option of an RPC, or None if absent."""
+    options = method_proto.options
+    if not options.HasExtension(ext.command):
+        return None
+    raw = options.Extensions[ext.command]
+    return CommandOptions(
+        aggregate=raw.aggregate,
+        is_async=getattr(raw, "async"),
+        idempotent=raw.idempotent,
+        timeout_seconds=raw.timeout_seconds,
+        tags=tuple(raw.tags),
+        summary=raw.summary,
+        description=raw.description,
+        deprecated=raw.deprecated,
+    )
+
+
+def read_query_options(method_proto: d.MethodDescriptorProto) -> QueryOptions | None:
+    """Return the `(potter.query)` option of an RPC, or None if absent."""
+    options = method_proto.options
+    if not options.HasExtension(ext.query):
+        return None
+    raw = options.Extensions[ext.query]
+    return QueryOptions(
+        cacheable=raw.cacheable,
+        cache_ttl_seconds=raw.cache_ttl_seconds,
+        read_model=raw.read_model,
+        tags=tuple(raw.tags),
+        summary=raw.summary,
+        description=raw.description,
+        deprecated=raw.deprecated,
+    )
+
+
+def read_message_options(message_proto: d.DescriptorProto) -> MessageOptions:
+    """Return the potter options of a message (absent ones as None/False)."""
+    options = message_proto.options
+    aggregate = event = error_event = None
+    if options.HasExtension(ext.aggregate):
+        raw_aggregate = options.Extensions[ext.aggregate]
+        aggregate = AggregateOptions(raw_aggregate.name, raw_aggregate.repository)
+    if options.HasExtension(ext.event):
+        raw_event = options.Extensions[ext.event]
+        event = EventOptions(raw_event.event_type, raw_event.aggregate, raw_event.version)
+    if options.HasExtension(ext.error_event):
+        raw_error = options.Extensions[ext.error_event]
+        error_event = ErrorEventOptions(raw_error.error_code, raw_error.retryable)
+    return MessageOptions(
+        aggregate=aggregate,
+        event=event,
+        error_event=error_event,
+        is_value_object=options.HasExtension(ext.value_object),
+    )

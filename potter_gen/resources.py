@@ -1,0 +1,34 @@
+"""Locate the files potter-gen ships: templates and `potter/options.proto`.
+
+In a built wheel they live inside the package (`potter_gen/templates`,
+`potter_gen/proto`); in a source checkout they are the repository's top-level
+`templates/` and `proto/` directories. Read-only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import grpc_tools
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _shipped(name: str) -> Path:
+    inside = _PACKAGE_DIR / name
+    return inside if inside.is_dir() else _PACKAGE_DIR.parent / name
+
+
+def templates_dir() -> Path:
+    """Return the directory holding the Jinja templates."""
+    return _shipped("templates")
+
+
+def options_proto_dir() -> Path:
+    """Return the include directory that holds `potter/options.proto`."""
+    return _shipped("proto")
+
+
+def well_known_types_dir() -> Path:
+    """Return grpc_tools' include directory with `google/protobuf/*.proto`."""
+    return Path(grpc_tools.__file__).resolve().parent / "_proto"

@@ -1,0 +1,27 @@
+"""Base settings for generated services, read from the environment and ``.env``.
+
+Generated ``settings.py`` files subclass ``ServiceSettings`` and set the default
+``database_url``. This module must not create engines or servers.
+"""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every generated service shares; env var names have no prefix.
+
+    Attributes:
+        host: Interface the HTTP server binds to (env ``HOST``).
+        port: TCP port of the HTTP server (env ``PORT``).
+        database_url: SQLAlchemy async URL of the event store (env ``DATABASE_URL``).
+        log_level: uvicorn log level name (env ``LOG_LEVEL``).
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database_url: str
+    log_level: str = "info"

@@ -1,0 +1,88 @@
+"""Message bases, ServiceSettings and the package's public API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import potter_runtime
+import pydantic
+import pytest
+from potter_runtime import DomainEvent, Message, ServiceSettings, ValueObject
+from pydantic import Field
+
+
+class Money(ValueObject):
+    currency_code: str = Field(alias="currencyCode")
+    units: int = 0
+
+
+class CreateItemRequest(Message):
+    display_name: str = Field(alias="displayName")
+    price: Money | None = None
+
+
+def test_message_accepts_both_names_and_dumps_json_names() -> None:
+    by_alias = CreateItemRequest.model_validate(
+        {"displayName": "a", "price": {"currencyCode": "EUR"}, "unknown": 1}
+    )
+    by_name = CreateItemRequest(display_name="a", price=Money(currency_code="EUR"))
+
+    assert by_alias == by_name
+    assert by_name.model_dump() == {
+        "displayName": "a",
+        "price": {"currencyCode": "EUR", "units": 0},
+    }
+    assert '"displayName":"a"' in by_name.model_dump_json()
+
+
+def test_value_objects_and_events_are_frozen() -> None:
+    with pytest.raises(pydantic.ValidationError):
+        Money(currency_code="EUR").units = 3  # type: ignore[misc]
+    assert Money(currency_code="EUR") == Money.model_validate({"currencyCode": "EUR"})
+    assert (
+        DomainEvent.event_type,
+        DomainEvent.event_version,
+        DomainEvent.aggregate_type,
+    ) == (
+        "",
+        1,
+        "",
+    )
+
+
+class SimpleSettings(ServiceSettings):
+    database_url: str = "sqlite+aiosqlite:///./simple.db"
+
+
+def test_settings_defaults_and_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("HOST", "PORT", "DATABASE_URL", "LOG_LEVEL"):
+        monkeypatch.delenv(name, raising=False)
+    defaults = SimpleSettings()
+    assert (defaults.host, defaults.port, defaults.log_level) == (
+        "127.0.0.1",
+        8000,
+        "info",
+    )
+    assert defaults.database_url == "sqlite+aiosqlite:///./simple.db"
+
+    (tmp_path / ".env").write_text("LOG_LEVEL=debug\nOTHER=ignored\n")
+    monkeypatch.setenv("PORT", "9001")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://db/x")
+    configured = SimpleSettings()
+    assert (configured.port, configured.database_url, configured.log_level) == (
+        9001,
+        "postgresql+asyncpg://db/x",
+        "debug",
+    )
+
+
+def test_exported_members() -> None:
+    exported = {name for name in vars(potter_runtime) if not name.startswith("_")}
+    exported -= {
+        m for m in exported if type(getattr(potter_runtime, m)).__name__ == "module"
+    }
+    assert set(potter_runtime.__all__) == exported | {"__version__"}
+    assert potter_runtime.__version__ == "0.1.0"
