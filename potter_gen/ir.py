@@ -9,8 +9,10 @@ validated by `build.py`; no logic beyond small derived properties.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 
+from potter_gen import naming
 from potter_gen.errors import Diagnostic, ProtoLocation
 from potter_gen.options import CommandOptions, QueryOptions
 
@@ -268,6 +270,11 @@ class StandardPlan:
     page_args: tuple[Assignment, ...]
     round_trip_fields: tuple[str, ...] = field(default=())
 
+    @property
+    def uses_page(self) -> bool:
+        """Tell whether the response reads the `page` of a List."""
+        return any(re.search(r"\bpage\b", a.source) for a in self.response_args)
+
 
 @dataclass(frozen=True)
 class Rpc:
@@ -300,6 +307,11 @@ class Rpc:
     module: str
     comment: str
     location: ProtoLocation
+
+    @property
+    def aggregate_module(self) -> str:
+        """Return the snake_case name of its aggregate ("" if none)."""
+        return naming.snake_case(self.aggregate) if self.aggregate else ""
 
     @property
     def handler_class(self) -> str:

@@ -17,7 +17,7 @@ from potter_runtime.event_store import EventStore, NewEvent, SqlEventStore, Stor
 from potter_runtime.handlers import CommandHandler, QueryHandler
 from potter_runtime.messages import DomainEvent, Message, ValueObject
 from potter_runtime.pagination import paginate
-from potter_runtime.repository import EventSourcedRepository
+from potter_runtime.repository import EventSourcedRepository, Repository
 from potter_runtime.rest import ProblemDetails, install_error_handlers
 from potter_runtime.settings import ServiceSettings
 
@@ -31,6 +31,7 @@ __all__ = [
     "DomainError",
     "DomainEvent",
     "EventSourcedRepository",
+    "Repository",
     "EventStore",
     "InvalidArgumentError",
     "Message",

@@ -1,7 +1,9 @@
 """Pydantic bases for generated proto messages, value objects and domain events.
 
-Generated fields declare ``Field(alias=<proto json_name>)``; these bases make
-models accept both Python and JSON names and serialise with the JSON names.
+Generated fields whose proto3 JSON name differs from the attribute declare
+``Field(validation_alias=AliasChoices(json_name, proto_name),
+serialization_alias=json_name)``: parsers accept both names and output uses
+the JSON name, as the proto3 JSON mapping asks.
 This module must not hold any persistence or transport logic.
 """
 
@@ -20,8 +22,11 @@ class Message(BaseModel):
     """
 
     model_config = ConfigDict(
-        populate_by_name=True,
+        validate_by_name=True,
+        validate_by_alias=True,
         serialize_by_alias=True,
+        ser_json_bytes="base64",
+        val_json_bytes="base64",
         validate_assignment=False,
         extra="ignore",
     )

@@ -7,7 +7,7 @@ It must not contain business rules or SQL; those belong to aggregates and the st
 from __future__ import annotations
 
 import uuid
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from potter_runtime.aggregate import AggregateRoot
 from potter_runtime.errors import NotFoundError
@@ -15,6 +15,35 @@ from potter_runtime.event_store import EventStore, NewEvent, StoredEvent
 from potter_runtime.messages import DomainEvent
 
 AggT = TypeVar("AggT", bound=AggregateRoot[Any])
+AggCo = TypeVar("AggCo", bound=AggregateRoot[Any])
+
+
+class Repository(Protocol[AggCo]):
+    """Port through which handlers load and save one kind of aggregate.
+
+    The domain depends on this protocol only; ``EventSourcedRepository`` is the
+    adapter that implements it over an ``EventStore``.
+    """
+
+    def new(self, aggregate_id: str | None = None) -> AggCo:
+        """Return an unsaved aggregate (random UUID4 id when None)."""
+        ...
+
+    async def get(self, aggregate_id: str) -> AggCo:
+        """Return the aggregate; raise ``NotFoundError`` if missing or deleted."""
+        ...
+
+    async def find(self, aggregate_id: str) -> AggCo | None:
+        """Return the aggregate, or None if missing or deleted."""
+        ...
+
+    async def save(self, aggregate: AggCo) -> None:
+        """Append pending events; raise ``ConcurrencyError`` on a stale version."""
+        ...
+
+    async def list(self) -> list[AggCo]:
+        """Return every non-deleted aggregate, in creation order."""
+        ...
 
 
 class EventSourcedRepository(Generic[AggT]):

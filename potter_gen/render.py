@@ -1,0 +1,198 @@
+"""Render the IR into an `OutputTree`: relative path → (text, FileKind).
+
+Jinja environment (StrictUndefined, trim_blocks, lstrip_blocks,
+keep_trailing_newline, no autoescape) over the shipped templates, driven by
+the `targets` table; Python-side helpers compute every name, type and
+literal so templates only print them. No I/O besides reading templates; the
+text is formatted by `format.py` before it is returned.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+
+import jinja2
+
+from potter_gen import __version__, resources, samples
+from potter_gen.format import format_source
+from potter_gen.ir import Field, FieldKind, Message, Project, Rpc, StandardMethod
+from potter_gen.targets import SERVICE_TARGETS, FanOut, FileKind, Target
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """One rendered file: its text and who owns it after it is written."""
+
+    text: str
+    kind: FileKind
+
+
+OutputTree = dict[str, OutputFile]
+
+
+def py_string(text: str) -> str:
+    """Return `text` as a double-quoted Python string literal (JSON escaping is valid Python)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def docstring(text: str, fallback: str = "") -> str:
+    """Return a triple-quoted docstring of a proto comment, escaped so it parses as written."""
+    body = (text or fallback).strip().replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    if body.endswith('"'):
+        body += " "
+    if "\n" in body:
+        return f'"""{body}\n"""'
+    return f'"""{body}"""'
+
+
+def field_declaration(field: Field) -> str:
+    """Return the pydantic field declaration `name: annotation = default` of a proto field.
+
+    When the proto3 JSON name (or the proto name) differs from the Python
+    attribute, parsers accept both names and output uses the JSON name
+    (proto3 JSON mapping, "JSON Mapping" in the protobuf language guide).
+    """
+    args = []
+    if field.default_factory:
+        args.append(f"default_factory={field.default_factory}")
+    else:
+        args.append(f"default={field.default}")
+    if field.json_name != field.python_name or field.name != field.python_name:
+        choices = ", ".join(py_string(n) for n in dict.fromkeys((field.json_name, field.name)) if n != field.python_name)
+        args.append(f"validation_alias=AliasChoices({choices})")
+        args.append(f"serialization_alias={py_string(field.json_name)}")
+    if len(args) == 1 and not field.default_factory:
+        return f"{field.python_name}: {field.annotation} = {field.default}"
+    return f"{field.python_name}: {field.annotation} = Field({', '.join(args)})"
+
+
+def uses_aliases(messages: Iterable[Message]) -> bool:
+    """Tell whether any field of `messages` needs `AliasChoices`."""
+    return any("AliasChoices" in field_declaration(f) for m in messages for f in m.fields)
+
+
+def uses_field(messages: Iterable[Message]) -> bool:
+    """Tell whether any field of `messages` needs pydantic's `Field(...)`."""
+    return any("Field(" in field_declaration(f) for m in messages for f in m.fields)
+
+
+def annotations_text(messages: Iterable[Message]) -> str:
+    """Return every annotation of `messages`, joined, to test which imports they need."""
+    return " ".join(f.annotation for m in messages for f in m.fields)
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    """A scalar request field read from the query string of a GET/DELETE route."""
+
+    python_name: str
+    annotation: str
+    alias: str
+    default: str
+
+
+def query_params(rpc: Rpc) -> tuple[QueryParam, ...]:
+    """Return the request fields a body-less route reads from query parameters."""
+    params = []
+    for field in rpc.request.fields:
+        if field.python_name == rpc.http.path_field or field.kind not in (FieldKind.SCALAR, FieldKind.ENUM):
+            continue
+        if field.is_repeated:
+            params.append(QueryParam(field.python_name, f"{field.annotation} | None", field.json_name, "None"))
+        else:
+            params.append(QueryParam(field.python_name, field.annotation, field.json_name, field.default))
+    return tuple(params)
+
+
+def route_enum_imports(project: Project) -> list[str]:
+    """Return the enum classes used by query parameters of body-less routes, sorted."""
+    enum_names = {e.class_name for e in project.enums}
+    return sorted(
+        {
+            name
+            for rpc in project.rpcs
+            if not rpc.http.has_body
+            for param in query_params(rpc)
+            for name in enum_names
+            if name in param.annotation.replace("[", " ").replace("]", " ").replace("|", " ").split()
+        }
+    )
+
+
+def imported_classes(messages: Iterable[Message], available: Iterable[str]) -> list[str]:
+    """Return the class names from `available` that `messages` reference, sorted."""
+    wanted = {name for m in messages for name in m.dependencies}
+    return sorted(wanted & set(available))
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(resources.templates_dir())),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters.update(
+        py_string=py_string, docstring=docstring, field_declaration=field_declaration, query_params=query_params
+    )
+    env.globals.update(
+        StandardMethod=StandardMethod,
+        FileKind=FileKind,
+        query_params=query_params,
+        route_enum_imports=route_enum_imports,
+        imported_classes=imported_classes,
+        uses_aliases=uses_aliases,
+        uses_field=uses_field,
+        annotations_text=annotations_text,
+    )
+    return env
+
+
+def _header(project: Project) -> str:
+    return f"Code generated by potter-gen from {', '.join(project.proto_files)}. DO NOT EDIT."
+
+
+def _expand(target: Target, project: Project) -> Iterable[tuple[str, dict[str, object]]]:
+    base = {"package": project.package}
+    if target.fan_out is FanOut.PROJECT:
+        yield target.path.format(**base), {}
+    elif target.fan_out is FanOut.AGGREGATE:
+        for aggregate in project.aggregates:
+            yield target.path.format(**base, aggregate=aggregate.module), {"aggregate": aggregate}
+    else:
+        for rpc in project.rpcs:
+            yield target.path.format(**base, rpc_package=rpc.package, rpc=rpc.module), {"rpc": rpc}
+
+
+def render_project(project: Project) -> OutputTree:
+    """Render every target of the service for `project`, formatted.
+
+    Returns:
+        Output path (POSIX, relative to the project directory) → file, sorted
+        by path so the result is deterministic.
+
+    Raises:
+        FormatError: a rendered Python file does not parse (a potter-gen bug).
+    """
+    env = _environment()
+    context = {
+        "project": project,
+        "header": _header(project),
+        "generator_version": __version__,
+        "lifecycles": samples.lifecycles(project),
+        "untested_rpcs": samples.untested_rpcs(project),
+        "orphan_reads": samples.orphan_reads(project),
+    }
+    tree: OutputTree = {}
+    for target in SERVICE_TARGETS:
+        template = env.get_template(target.template)
+        for path, extra in _expand(target, project):
+            text = template.render(**context, **extra)
+            tree[path] = OutputFile(format_source(path, text), target.kind)
+    return dict(sorted(tree.items()))

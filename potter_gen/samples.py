@@ -1,0 +1,147 @@
+"""Sample requests and expectations for the generated REST tests.
+
+Computes, per aggregate, the JSON a generated test sends through its standard
+methods and what it expects back, so templates only print them. Pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from potter_gen.ir import Aggregate, Field, FieldKind, Message, Project, Rpc, StandardMethod
+
+_INITIAL = {"str": '"sample {name}"', "int": "7", "float": "1.5", "bool": "True"}
+_CHANGED = {"str": '"changed {name}"', "int": "8", "float": "2.5", "bool": "False"}
+
+
+def _sample(field: Field, table: dict[str, str]) -> str:
+    if field.is_repeated or field.kind in (FieldKind.MESSAGE, FieldKind.MAP) or field.is_optional:
+        return ""
+    return table.get(field.annotation, "").format(name=field.name)
+
+
+@dataclass(frozen=True)
+class Check:
+    """`assert <json expression> == <value>` on a response body named `body`."""
+
+    expression: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """The standard-method story a generated test tells for one aggregate.
+
+    Attributes:
+        aggregate: the aggregate.
+        create/get/list/update/delete: the standard RPCs, when present.
+        create_body/update_body: JSON bodies as `{key: python literal}`.
+        id_key: JSON key of the create response field carrying the new id.
+        get_checks/updated_checks: assertions on the Get response body after
+            create and after update.
+        list_key: JSON key of the List response's repeated aggregate field.
+        list_id_key: JSON key of the id inside one listed aggregate ("" if none).
+    """
+
+    aggregate: Aggregate
+    create: Rpc | None
+    get: Rpc | None
+    list: Rpc | None
+    update: Rpc | None
+    delete: Rpc | None
+    create_body: dict[str, str]
+    update_body: dict[str, str]
+    id_key: str
+    get_checks: tuple[Check, ...]
+    updated_checks: tuple[Check, ...]
+    list_key: str
+    list_id_key: str
+
+    @property
+    def expected_events(self) -> list[str]:
+        """Return the event types the lifecycle stores, in order."""
+        steps = [(self.create, "created"), (self.update, "updated"), (self.delete, "deleted")]
+        return [
+            rpc.plan.event.event_type
+            for rpc, _ in steps
+            if rpc is not None and rpc.plan is not None and rpc.plan.event is not None
+        ]
+
+
+def _body(request: Message, skip: str, table: dict[str, str]) -> dict[str, str]:
+    return {f.json_name: v for f in request.fields if f.python_name != skip and (v := _sample(f, table))}
+
+
+def _checks(get: Rpc | None, aggregate: Aggregate, fields: tuple[str, ...], request: Message, table: dict[str, str]) -> tuple[Check, ...]:
+    if get is None:
+        return ()
+    nested = next(
+        (f for f in get.response.fields if f.kind is FieldKind.MESSAGE and not f.is_repeated and f.type_class == aggregate.state.class_name),
+        None,
+    )
+    checks = []
+    for python_name in fields:
+        sent = next(f for f in request.fields if f.python_name == python_name)
+        value = _sample(sent, table)
+        state_field = aggregate.state.field(sent.name)
+        if not value or state_field is None:
+            continue
+        if nested is not None:
+            checks.append(Check(f'body["{nested.json_name}"]["{state_field.json_name}"]', value))
+        elif (flat := get.response.field(sent.name)) is not None and flat.annotation == sent.annotation:
+            checks.append(Check(f'body["{flat.json_name}"]', value))
+    return tuple(checks)
+
+
+def lifecycles(project: Project) -> tuple[Lifecycle, ...]:
+    """Return the lifecycle test plan of every aggregate that has a standard Create."""
+    plans = []
+    for aggregate in project.aggregates:
+        by_method: dict[StandardMethod, Rpc] = {}
+        for rpc in project.rpcs:
+            if rpc.standard is not None and rpc.aggregate == aggregate.name:
+                by_method.setdefault(rpc.standard, rpc)
+        create = by_method.get(StandardMethod.CREATE)
+        if create is None or create.plan is None:
+            continue
+        id_field = next((a.target for a in create.plan.response_args if a.source == "aggregate.id"), "")
+        id_key = next((f.json_name for f in create.response.fields if f.python_name == id_field), "")
+        get, update, listing = by_method.get(StandardMethod.GET), by_method.get(StandardMethod.UPDATE), by_method.get(StandardMethod.LIST)
+        if not id_key:
+            get = update = None
+        listed = next((f for f in listing.response.fields if f.is_repeated and f.type_class == aggregate.state.class_name), None) if listing else None
+        state_id = next((f.json_name for f in aggregate.state.fields if f.python_name == aggregate.id_field), "")
+        updated_checks: tuple[Check, ...] = ()
+        update_body: dict[str, str] = {}
+        if update is not None and update.plan is not None:
+            update_body = _body(update.request, update.http.path_field, _CHANGED)
+            updated_checks = _checks(get, aggregate, update.plan.round_trip_fields, update.request, _CHANGED)
+        plans.append(
+            Lifecycle(
+                aggregate=aggregate,
+                create=create,
+                get=get,
+                list=listing,
+                update=update,
+                delete=by_method.get(StandardMethod.DELETE) if id_key else None,
+                create_body=_body(create.request, "", _INITIAL),
+                update_body=update_body,
+                id_key=id_key,
+                get_checks=_checks(get, aggregate, create.plan.round_trip_fields, create.request, _INITIAL),
+                updated_checks=updated_checks,
+                list_key=listed.json_name if listed else "",
+                list_id_key=state_id,
+            )
+        )
+    return tuple(plans)
+
+
+def untested_rpcs(project: Project) -> tuple[Rpc, ...]:
+    """Return RPCs no lifecycle covers: non-standard ones (expected to answer 501)."""
+    return tuple(rpc for rpc in project.rpcs if rpc.plan is None)
+
+
+def orphan_reads(project: Project) -> tuple[Rpc, ...]:
+    """Return standard Get RPCs of aggregates without a Create (tested with an unknown id → 404)."""
+    covered = {lc.aggregate.name for lc in lifecycles(project)}
+    return tuple(r for r in project.rpcs if r.standard is StandardMethod.GET and r.aggregate not in covered)

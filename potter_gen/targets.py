@@ -1,0 +1,86 @@
+"""The table of output files: template → output path → ownership → fan-out.
+
+GENERATED files are rewritten on every run and carry the DO NOT EDIT header;
+SCAFFOLD files are written once and then belong to the user (DESIGN.md,
+"File ownership"). A path pattern may use `{package}`, and, per fan-out,
+`{aggregate}` (one file per aggregate) or `{rpc_package}`/`{rpc}` (one file
+per RPC). Templates live under `templates/` at the same relative path plus
+`.j2`. Pure data.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class FileKind(enum.Enum):
+    """Who owns an output file after it is first written."""
+
+    GENERATED = "generated"
+    SCAFFOLD = "scaffold"
+
+
+class FanOut(enum.Enum):
+    """How many files one target produces."""
+
+    PROJECT = "project"
+    AGGREGATE = "aggregate"
+    RPC = "rpc"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One row of the table.
+
+    Attributes:
+        path: output path pattern, relative to the project directory.
+        kind: GENERATED or SCAFFOLD.
+        fan_out: once per project, per aggregate or per RPC.
+    """
+
+    path: str
+    kind: FileKind
+    fan_out: FanOut = FanOut.PROJECT
+
+    @property
+    def template(self) -> str:
+        """Return the template's path relative to `templates/`."""
+        return f"service/{self.path}.j2"
+
+
+G, S = FileKind.GENERATED, FileKind.SCAFFOLD
+_PKG = "src/{package}"
+
+SERVICE_TARGETS: tuple[Target, ...] = (
+    Target("pyproject.toml", S),
+    Target("Makefile", S),
+    Target("README.md", S),
+    Target(".gitignore", S),
+    Target(".env.example", G),
+    Target(f"{_PKG}/__init__.py", G),
+    Target(f"{_PKG}/__main__.py", G),
+    Target(f"{_PKG}/settings.py", S),
+    Target(f"{_PKG}/bootstrap.py", G),
+    Target(f"{_PKG}/domain/__init__.py", G),
+    Target(f"{_PKG}/domain/models.py", G),
+    Target(f"{_PKG}/domain/errors.py", G),
+    Target(f"{_PKG}/domain/repositories.py", G),
+    Target(f"{_PKG}/domain/aggregates/__init__.py", G),
+    Target(f"{_PKG}/domain/aggregates/{{aggregate}}_base.py", G, FanOut.AGGREGATE),
+    Target(f"{_PKG}/domain/aggregates/{{aggregate}}.py", S, FanOut.AGGREGATE),
+    Target(f"{_PKG}/application/__init__.py", G),
+    Target(f"{_PKG}/application/messages.py", G),
+    Target(f"{_PKG}/application/bases.py", G),
+    Target(f"{_PKG}/application/commands/__init__.py", G),
+    Target(f"{_PKG}/application/queries/__init__.py", G),
+    Target(f"{_PKG}/application/{{rpc_package}}/{{rpc}}.py", S, FanOut.RPC),
+    Target(f"{_PKG}/infrastructure/__init__.py", G),
+    Target(f"{_PKG}/infrastructure/repositories.py", G),
+    Target(f"{_PKG}/presentation/__init__.py", G),
+    Target(f"{_PKG}/presentation/rest/__init__.py", G),
+    Target(f"{_PKG}/presentation/rest/app.py", G),
+    Target(f"{_PKG}/presentation/rest/routes.py", G),
+    Target("tests/conftest.py", S),
+    Target("tests/test_rest.py", S),
+)
