@@ -1,0 +1,44 @@
+# potter-gen: `make demo` shows the main job, `make test` runs every test.
+# Both set up what they need: a virtualenv in .venv with potter-gen and
+# potter-runtime installed editable, plus the test tools.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DIR := demo-out
+
+.PHONY: install demo test test-fast lint services bench goldens clean
+
+$(STAMP): pyproject.toml runtime/pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -e runtime
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python examples/demo.py --output $(DEMO_DIR)
+
+services:
+	bash .ci/services
+
+test: $(STAMP) services
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not e2e"
+
+lint: $(STAMP)
+	$(BIN)/ruff check potter_gen runtime tests examples
+	$(BIN)/mypy
+
+goldens: $(STAMP)
+	$(BIN)/python -m pytest tests/golden --update-goldens
+
+bench: $(STAMP)
+	$(BIN)/python tests/bench/bench_init.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) dist build
