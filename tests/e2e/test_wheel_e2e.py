@@ -1,0 +1,145 @@
+"""End to end, as a user would: wheels → fresh venv → init → lint, test, serve, call.
+
+Builds the potter-gen and potter-runtime wheels, installs them into a new
+virtualenv, runs `potter-gen init` on the library example from there,
+installs the generated project, runs its ruff, mypy and tests, then starts
+`python -m library` on a free port and drives create, get, update, list and
+delete over real HTTP, checking the events in the SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from examples.demo import free_port, wait_until_serving
+from tests.conftest import EXAMPLE_PROTO, REPO
+
+pytestmark = pytest.mark.e2e
+
+
+def run(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
+    """Run `command`; fail the test with its output when it exits non-zero."""
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, f"{' '.join(command)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build both wheels into one directory and return it."""
+    dist = tmp_path_factory.mktemp("dist")
+    for source in (REPO, REPO / "runtime"):
+        run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(source)])
+    return dist
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory: pytest.TempPathFactory, wheels: Path) -> Path:
+    """Return the bin directory of a fresh venv with both wheels and the generated project's tools."""
+    root = tmp_path_factory.mktemp("venv")
+    run([sys.executable, "-m", "venv", str(root)])
+    bin_dir = root / "bin"
+    pip = [str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    run([*pip, *map(str, sorted(wheels.glob("*.whl"))), "hatchling", "editables", "pytest", "httpx", "ruff", "mypy"])
+    return bin_dir
+
+
+def test_wheel_ships_templates_and_options_proto(wheels: Path) -> None:
+    """The potter-gen wheel carries the templates, options.proto and its compiled module."""
+    wheel = next(wheels.glob("potter_gen-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "potter_gen/proto/potter/options.proto" in names
+    assert "potter_gen/_pb/potter/options_pb2.py" in names
+    assert "potter_gen/templates/service/src/{package}/domain/models.py.j2" in names
+    assert "potter_gen/templates/service/.env.example.j2" in names
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory, venv: Path, wheels: Path) -> Path:
+    """Init the library example with the installed wheel and install the result."""
+    output = tmp_path_factory.mktemp("generated") / "library-service"
+    work = tmp_path_factory.mktemp("cwd")  # not the repository: templates must come from the wheel
+    run([str(venv / "potter-gen"), "init", "--proto", str(EXAMPLE_PROTO), "--output", str(output)], cwd=work)
+    run(
+        [str(venv / "python"), "-m", "pip", "install", "--quiet", "--no-build-isolation",
+         "--find-links", str(wheels), "-e", f"{output}[dev]"]
+    )
+    return output
+
+
+def test_generated_project_is_clean_and_its_tests_pass(venv: Path, project: Path, tmp_path: Path) -> None:
+    """`ruff check`, `mypy` and `pytest` of the generated project pass right after init."""
+    env = {**os.environ, "MYPY_CACHE_DIR": str(tmp_path / "mypy")}
+    run([str(venv / "ruff"), "check", "--no-cache", "src", "tests"], cwd=project, env=env)
+    run([str(venv / "mypy")], cwd=project, env=env)
+    output = run([str(venv / "python"), "-m", "pytest", "-p", "no:cacheprovider"], cwd=project, env=env)
+    assert re.search(r"\b\d+ passed", output), output
+
+
+@pytest.fixture
+def server(venv: Path, project: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """Serve the generated project with `python -m library`; yield (base URL, SQLite file)."""
+    port = free_port()
+    database = tmp_path / "library.db"
+    env = {**os.environ, "PORT": str(port), "DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
+    process = subprocess.Popen([str(venv / "python"), "-m", "library"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_until_serving(f"http://127.0.0.1:{port}", process)
+        yield f"http://127.0.0.1:{port}", database
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+    assert process.returncode in (0, -15)
+
+
+def test_service_answers_over_http_and_stores_events(server: tuple[str, Path]) -> None:
+    """Create, get, update, list and delete a book over real HTTP; the events are in SQLite."""
+    base, database = server
+    with httpx.Client(base_url=base, timeout=10) as client:
+        created = client.post("/api/v1/books", json={"title": "Dune", "author": "Frank Herbert", "copies": 3})
+        assert created.status_code == 201, created.text
+        book_id = created.json()["bookId"]
+
+        got = client.get(f"/api/v1/books/{book_id}")
+        assert got.status_code == 200
+        assert got.json()["book"] == {
+            "id": book_id, "title": "Dune", "author": "Frank Herbert", "copies": 3,
+            "policy": "LENDING_POLICY_UNSPECIFIED", "onLoan": 0,
+        }
+
+        updated = client.patch(f"/api/v1/books/{book_id}", json={"title": "Dune Messiah", "author": "Frank Herbert", "copies": 2})
+        assert updated.status_code == 200
+        assert updated.json()["book"]["title"] == "Dune Messiah"
+
+        listed = client.get("/api/v1/books", params={"pageSize": 10})
+        assert listed.status_code == 200
+        assert [b["id"] for b in listed.json()["books"]] == [book_id]
+        assert listed.json()["total"] == 1
+
+        assert client.delete(f"/api/v1/books/{book_id}").status_code == 200
+        gone = client.get(f"/api/v1/books/{book_id}")
+        assert gone.status_code == 404
+        assert gone.headers["content-type"] == "application/problem+json"
+        assert client.get("/api/v1/books").json()["books"] == []
+
+        borrow = client.post("/api/v1/books/borrow_book", json={"bookId": book_id})
+        assert borrow.status_code == 501
+        assert "BorrowBook" in borrow.json()["detail"]
+
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute("SELECT aggregate_id, version, event_type FROM events ORDER BY version").fetchall()
+    assert rows == [
+        (book_id, 1, "library.book.created"),
+        (book_id, 2, "library.book.updated"),
+        (book_id, 3, "library.book.deleted"),
+    ]
