@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from google.protobuf import descriptor_pb2 as d
 
 from potter_gen import naming, options, standard_methods, typemap
+from potter_gen._pb.potter import options_pb2 as ext
 from potter_gen.descriptors import LoadedProtos
 from potter_gen.errors import Diagnostic, ProtoLocation, Severity, ValidationError, error, note, warning
 from potter_gen.ir import (
@@ -31,7 +32,6 @@ from potter_gen.ir import (
     Role,
     Rpc,
     Service,
-    StandardMethod,
 )
 from potter_gen.locations import (
     FILE_ENUM,
@@ -47,7 +47,6 @@ from potter_gen.locations import (
     Path,
     SourceIndex,
 )
-from potter_gen._pb.potter import options_pb2 as ext
 
 F = d.FieldDescriptorProto
 KNOWN_TRANSPORTS = {"rest": "REST", "grpc": "gRPC", "graphql": "GraphQL", "nats": "NATS", "kafka": "Kafka"}
@@ -124,6 +123,7 @@ class _Builder:
         declaration = self.declarations[type_name]
         if field_proto.type == F.TYPE_ENUM:
             enum_proto = declaration.proto
+            assert isinstance(enum_proto, d.EnumDescriptorProto)
             first = enum_proto.value[0].name if enum_proto.value else ""
             return declaration.class_name, f"{declaration.class_name}.{first}", FieldKind.ENUM, declaration.class_name
         return declaration.class_name, "None", FieldKind.MESSAGE, declaration.class_name
@@ -591,7 +591,7 @@ class _Builder:
         if not aggregate_name:
             aggregate_name = match[1].name if match else standard_methods.aggregate_in_name(method.name, aggregates)
         standard = match[0] if match else None
-        plan = standard_methods.plan_standard_method(standard, match[1], request, response) if match else None
+        plan = standard_methods.plan_standard_method(match[0], match[1], request, response) if match else None
         collection = aggregates[aggregate_name].collection if aggregate_name else naming.collection_id(service_name.removesuffix("Service") or service_name)
         id_field = standard_methods.find_id_field(request, aggregate_name) if aggregate_name else ""
         return Rpc(
@@ -660,7 +660,7 @@ class _Builder:
                     named.setdefault(service_options.module_name, location)
         if len(named) > 1:
             listing = "; ".join(f"'{name}' at {where}" for name, where in named.items())
-            for name, where in named.items():
+            for where in named.values():
                 self.report(error(f"services disagree on module_name: {listing}", "Use the same module_name everywhere, or pass --module", where))
             return ""
         if named:

@@ -121,7 +121,8 @@ def _parse_protoc_output(text: str, display: dict[str, str]) -> list[Diagnostic]
         message = re.sub(r"^(warning|error):\s*", "", match["msg"], flags=re.I)
         file = display[match["file"]]
         if match["line"]:
-            location = ProtoLocation(file, int(match["line"]), int(match["col"]) + 1)
+            # protoc's gcc-style columns are already 1-based.
+            location = ProtoLocation(file, int(match["line"]), int(match["col"]))
             diagnostics.append(Diagnostic(severity, message, "", location))
         else:
             diagnostics.append(Diagnostic(severity, message, "", None, file))
@@ -156,7 +157,7 @@ def load_protos(
     includes = [*user_includes, resources.options_proto_dir(), resources.well_known_types_dir()]
 
     display = _DisplayPaths(user_includes)
-    for proto, name in zip(proto_files, names):
+    for proto, name in zip(proto_files, names, strict=True):
         display[name] = _display(proto)
 
     with tempfile.TemporaryDirectory(prefix="potter-") as tmp:

@@ -10,8 +10,9 @@ import re
 import sys
 
 _WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_PACKAGE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
-_VERSION_SEGMENT = re.compile(r"^v\d+((alpha|beta)\d*)?(p\d+)?$")
+_PACKAGE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# v1, v1beta2, v1p1beta1 (Google's point releases), v2alpha.
+_VERSION_SEGMENT = re.compile(r"^v\d+(p\d+)?((alpha|beta)\d*)?(p\d+)?$")
 
 # Attributes pydantic's BaseModel already defines (a field must not shadow them).
 _STDLIB_AND_BUILTINS = frozenset(sys.stdlib_module_names) | frozenset(dir(builtins))

@@ -7,8 +7,10 @@ Pure; no I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from google.protobuf import descriptor_pb2 as d
+from google.protobuf.message import Message
 
 from potter_gen._pb.potter import options_pb2 as ext
 
@@ -88,12 +90,16 @@ class MessageOptions:
     is_value_object: bool = False
 
 
+def _extension(options: Message, handle: Any) -> Any:
+    """Return the value of extension `handle` on an options message, or None when unset."""
+    return options.Extensions[handle] if options.HasExtension(handle) else None
+
+
 def read_service_options(service_proto: d.ServiceDescriptorProto) -> ServiceOptions | None:
     """Return the `(potter.service)` option of a service, or None if absent."""
-    options = service_proto.options
-    if not options.HasExtension(ext.service):
+    raw = _extension(service_proto.options, ext.service)
+    if raw is None:
         return None
-    raw = options.Extensions[ext.service]
     info = raw.openapi_info
     return ServiceOptions(
         module_name=raw.module_name,
@@ -108,10 +114,9 @@ def read_service_options(service_proto: d.ServiceDescriptorProto) -> ServiceOpti
 
 def read_command_options(method_proto: d.MethodDescriptorProto) -> CommandOptions | None:
     """Return the `(potter.command)` option of an RPC, or None if absent."""
-    options = method_proto.options
-    if not options.HasExtension(ext.command):
+    raw = _extension(method_proto.options, ext.command)
+    if raw is None:
         return None
-    raw = options.Extensions[ext.command]
     return CommandOptions(
         aggregate=raw.aggregate,
         is_async=getattr(raw, "async"),
@@ -126,10 +131,9 @@ def read_command_options(method_proto: d.MethodDescriptorProto) -> CommandOption
 
 def read_query_options(method_proto: d.MethodDescriptorProto) -> QueryOptions | None:
     """Return the `(potter.query)` option of an RPC, or None if absent."""
-    options = method_proto.options
-    if not options.HasExtension(ext.query):
+    raw = _extension(method_proto.options, ext.query)
+    if raw is None:
         return None
-    raw = options.Extensions[ext.query]
     return QueryOptions(
         cacheable=raw.cacheable,
         cache_ttl_seconds=raw.cache_ttl_seconds,
@@ -144,19 +148,12 @@ def read_query_options(method_proto: d.MethodDescriptorProto) -> QueryOptions | 
 def read_message_options(message_proto: d.DescriptorProto) -> MessageOptions:
     """Return the potter options of a message (absent ones as None/False)."""
     options = message_proto.options
-    aggregate = event = error_event = None
-    if options.HasExtension(ext.aggregate):
-        raw_aggregate = options.Extensions[ext.aggregate]
-        aggregate = AggregateOptions(raw_aggregate.name, raw_aggregate.repository)
-    if options.HasExtension(ext.event):
-        raw_event = options.Extensions[ext.event]
-        event = EventOptions(raw_event.event_type, raw_event.aggregate, raw_event.version)
-    if options.HasExtension(ext.error_event):
-        raw_error = options.Extensions[ext.error_event]
-        error_event = ErrorEventOptions(raw_error.error_code, raw_error.retryable)
+    raw_aggregate = _extension(options, ext.aggregate)
+    raw_event = _extension(options, ext.event)
+    raw_error = _extension(options, ext.error_event)
     return MessageOptions(
-        aggregate=aggregate,
-        event=event,
-        error_event=error_event,
-        is_value_object=options.HasExtension(ext.value_object),
+        aggregate=AggregateOptions(raw_aggregate.name, raw_aggregate.repository) if raw_aggregate is not None else None,
+        event=EventOptions(raw_event.event_type, raw_event.aggregate, raw_event.version) if raw_event is not None else None,
+        error_event=ErrorEventOptions(raw_error.error_code, raw_error.retryable) if raw_error is not None else None,
+        is_value_object=_extension(options, ext.value_object) is not None,
     )

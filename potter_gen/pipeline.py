@@ -62,6 +62,9 @@ def init_project(
         OutputError: `output` cannot be written; nothing was written.
         plus everything `generate_tree` raises; nothing was written.
     """
+    blocking = next((p for p in [output, *output.parents] if p.exists() and not p.is_dir()), None)
+    if blocking is not None and blocking != output:
+        raise UsageError([error(f"{output} lies under {blocking}, which is a file", "Choose another --output", file=str(output))])
     if output.exists() and not output.is_dir():
         raise UsageError([error(f"{output} exists and is not a directory", "Choose another --output", file=str(output))])
     if output.is_dir() and any(output.iterdir()) and not force:

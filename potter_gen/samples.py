@@ -34,7 +34,7 @@ class Lifecycle:
 
     Attributes:
         aggregate: the aggregate.
-        create/get/list/update/delete: the standard RPCs, when present.
+        create/get/listing/update/delete: the standard RPCs, when present.
         create_body/update_body: JSON bodies as `{key: python literal}`.
         id_key: JSON key of the create response field carrying the new id.
         get_checks/updated_checks: assertions on the Get response body after
@@ -46,7 +46,7 @@ class Lifecycle:
     aggregate: Aggregate
     create: Rpc | None
     get: Rpc | None
-    list: Rpc | None
+    listing: Rpc | None
     update: Rpc | None
     delete: Rpc | None
     create_body: dict[str, str]
@@ -121,7 +121,7 @@ def lifecycles(project: Project) -> tuple[Lifecycle, ...]:
                 aggregate=aggregate,
                 create=create,
                 get=get,
-                list=listing,
+                listing=listing,
                 update=update,
                 delete=by_method.get(StandardMethod.DELETE) if id_key else None,
                 create_body=_body(create.request, "", _INITIAL),

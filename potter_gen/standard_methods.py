@@ -209,7 +209,7 @@ def plan_standard_method(
         )
         return StandardPlan(method, aggregate, "", None, (), _list_response(response, request, aggregate), page_args)
     event_args = _event_args(event, request) if event else ()
-    round_trip = ()
+    round_trip: tuple[str, ...] = ()
     if event is not None and method in (StandardMethod.CREATE, StandardMethod.UPDATE):
         round_trip = tuple(
             a.target for a in event_args if a.source.startswith("request.") and a.target in event.applied_fields

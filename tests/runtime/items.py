@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from potter_runtime import AggregateRoot, DomainEvent
 from pydantic import BaseModel, Field
+
+from potter_runtime import AggregateRoot, DomainEvent
 
 
 class ItemState(BaseModel):

@@ -6,6 +6,7 @@ import asyncio
 from datetime import UTC
 
 import pytest
+
 from potter_runtime import ConcurrencyError, NewEvent, SqlEventStore
 
 pytestmark = pytest.mark.anyio
@@ -106,8 +107,9 @@ async def test_unique_constraint_rejects_duplicate_version(
     store: SqlEventStore,
 ) -> None:
     # Bypass the version pre-check: the database itself must refuse a second version 1.
-    from potter_runtime.event_store import events_table
     from sqlalchemy.exc import IntegrityError
+
+    from potter_runtime.event_store import events_table
 
     await store.append("Item", "a", 0, [_event(1)])
     row = {

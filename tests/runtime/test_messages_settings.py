@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import potter_runtime
 import pydantic
 import pytest
-from potter_runtime import DomainEvent, Message, ServiceSettings, ValueObject
 from pydantic import Field
+
+import potter_runtime
+from potter_runtime import DomainEvent, Message, ServiceSettings, ValueObject
 
 
 class Money(ValueObject):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from potter_runtime import paginate
 
 ITEMS = list(range(1, 8))  # 7 items

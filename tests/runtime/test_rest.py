@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+
 from potter_runtime import (
     ConcurrencyError,
     DeadlineExceededError,
