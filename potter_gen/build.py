@@ -32,6 +32,7 @@ from potter_gen.ir import (
     Role,
     Rpc,
     Service,
+    StandardMethod,
 )
 from potter_gen.locations import (
     FILE_ENUM,
@@ -305,6 +306,7 @@ class _Builder:
         aggregates, services, messages = self._synthesize_missing_events(aggregates, services, messages)
         package = self._package(generate, services)
         self._check_rpc_names(services)
+        self._warn_unstored_fields(services)
 
         transports = tuple(dict.fromkeys(t for s in services for t in s.transports)) or ("REST",)
         errors = [x for x in self.diagnostics if x.severity is Severity.ERROR]
@@ -482,6 +484,29 @@ class _Builder:
         domain = [m for m in new_messages if m.is_domain]
         application = [m for m in new_messages if not m.is_domain]
         return aggregates, rebuilt, domain + application
+
+    def _warn_unstored_fields(self, services: list[Service]) -> None:
+        """Warn when a create/update request sets state fields its event cannot carry."""
+        for rpc in (r for s in services for r in s.rpcs):
+            plan = rpc.plan
+            if plan is None or plan.event is None or plan.method not in (StandardMethod.CREATE, StandardMethod.UPDATE):
+                continue
+            carried = {a.target for a in plan.event_args}
+            state = plan.aggregate.state
+            lost = [
+                f.name
+                for f in rpc.request.fields
+                if (s := state.field(f.name)) is not None and s.python_name != plan.aggregate.id_field and f.python_name not in carried
+            ]
+            if lost:
+                self.report(
+                    warning(
+                        f"{rpc.name}: {plan.event.class_name} has no field for {', '.join(lost)} "
+                        f"that {rpc.request.class_name} sets, so the default handler does not store them",
+                        f"Add the fields to {plan.event.class_name} to keep them",
+                        plan.event.message.location,
+                    )
+                )
 
     def _synthetic_id_field(self, aggregate: Aggregate, location: ProtoLocation) -> Field:
         name = f"{aggregate.module}_id"
