@@ -24,7 +24,7 @@ demo: $(STAMP)
 services:
 	bash .ci/services
 
-test: $(STAMP) services
+test: $(STAMP) services lint
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)
@@ -33,6 +33,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check potter_gen runtime tests examples
 	$(BIN)/mypy
+	$(BIN)/mypy --strict runtime/potter_runtime
 
 goldens: $(STAMP)
 	$(BIN)/python -m pytest tests/golden --update-goldens
