@@ -187,7 +187,7 @@ def render_project(project: Project) -> OutputTree:
         "generator_version": __version__,
         "lifecycles": samples.lifecycles(project),
         "untested_rpcs": samples.untested_rpcs(project),
-        "orphan_reads": samples.orphan_reads(project),
+        "standalone_rpcs": samples.standalone_rpcs(project),
     }
     tree: OutputTree = {}
     for target in SERVICE_TARGETS:

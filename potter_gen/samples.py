@@ -137,11 +137,17 @@ def lifecycles(project: Project) -> tuple[Lifecycle, ...]:
 
 
 def untested_rpcs(project: Project) -> tuple[Rpc, ...]:
-    """Return RPCs no lifecycle covers: non-standard ones (expected to answer 501)."""
+    """Return RPCs without a default implementation: they answer 501 until written."""
     return tuple(rpc for rpc in project.rpcs if rpc.plan is None)
 
 
-def orphan_reads(project: Project) -> tuple[Rpc, ...]:
-    """Return standard Get RPCs of aggregates without a Create (tested with an unknown id → 404)."""
-    covered = {lc.aggregate.name for lc in lifecycles(project)}
-    return tuple(r for r in project.rpcs if r.standard is StandardMethod.GET and r.aggregate not in covered)
+def _covered(lifecycle: Lifecycle) -> set[str]:
+    steps = (lifecycle.create, lifecycle.get, lifecycle.listing, lifecycle.update, lifecycle.delete)
+    return {rpc.name for rpc in steps if rpc is not None}
+
+
+def standalone_rpcs(project: Project) -> tuple[Rpc, ...]:
+    """Return standard RPCs no lifecycle exercises: a List is called on an empty
+    store (200), a Get, Update or Delete with an id never created (404)."""
+    covered = set().union(*(_covered(lc) for lc in lifecycles(project)))
+    return tuple(rpc for rpc in project.rpcs if rpc.plan is not None and rpc.name not in covered)
