@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from potter_gen.build import build_project
-from potter_gen.descriptors import load_protos
+from potter_gen.descriptors import LoadedProtos, load_protos
 from potter_gen.errors import Diagnostic, UsageError, error
 from potter_gen.ir import Project
 from potter_gen.render import OutputTree, render_project
@@ -47,6 +47,17 @@ def generate_tree(protos: Sequence[Path], include_dirs: Sequence[Path] = (), mod
         ValidationError: the protos break a potter rule.
     """
     loaded, protoc_diagnostics = load_protos(protos, include_dirs)
+    return generate_from_descriptors(loaded, module, protoc_diagnostics)
+
+
+def generate_from_descriptors(
+    loaded: LoadedProtos, module: str | None = None, protoc_diagnostics: Sequence[Diagnostic] = ()
+) -> Generated:
+    """Validate and render already-loaded descriptors (the protoc plugin's entry).
+
+    Raises:
+        ValidationError: the protos break a potter rule.
+    """
     project = build_project(loaded, module)
     return Generated(project, render_project(project), (*protoc_diagnostics, *project.diagnostics))
 
