@@ -14,6 +14,8 @@ from potter_gen.build import build_project
 from potter_gen.descriptors import LoadedProtos, load_protos
 from potter_gen.errors import Diagnostic, UsageError, error
 from potter_gen.ir import Project
+from potter_gen.manifest import Invocation, require_manifest
+from potter_gen.plan import Plan, fingerprint, is_in_sync, plan_run
 from potter_gen.render import OutputTree, render_project
 from potter_gen.write import write_tree
 
@@ -82,6 +84,77 @@ def init_project(
         raise UsageError(
             [error(f"{output} is not empty", "Choose an empty --output directory, or pass --force to write over it", file=str(output))]
         )
-    generated = generate_tree(protos, include_dirs, module)
-    write_tree(output, {path: file.text.encode() for path, file in generated.tree.items()})
+    loaded, protoc_diagnostics = load_protos(protos, include_dirs)
+    generated = generate_from_descriptors(loaded, module, protoc_diagnostics)
+    invocation = Invocation.relative_to(output, list(protos), list(include_dirs), module)
+    proto_fingerprint = fingerprint(loaded.file_set.SerializeToString(deterministic=True), module)
+    # Planned as a run over an empty project: every file is created, with its merge base and the manifest.
+    plan = plan_run(None, generated.tree, None, invocation, proto_fingerprint, merge=False)
+    write_tree(output, plan.writes)
     return generated
+
+
+@dataclass(frozen=True)
+class ProjectRun:
+    """The outcome of `generate`, `update` or `check` on a project.
+
+    Attributes:
+        plan: what the run changes (empty when in sync).
+        diagnostics: warnings and notes (empty when the fast path was taken).
+        written: True when files were written.
+    """
+
+    plan: Plan
+    diagnostics: tuple[Diagnostic, ...]
+    written: bool
+
+
+def run_project(
+    project_dir: Path,
+    *,
+    merge: bool,
+    protos: Sequence[Path] = (),
+    include_dirs: Sequence[Path] = (),
+    module: str | None = None,
+    write: bool = True,
+    markers: bool = False,
+) -> ProjectRun:
+    """Regenerate the project in `project_dir` from the invocation in its manifest.
+
+    Args:
+        project_dir: the project root (holds `.potter/manifest.json`).
+        merge: True for `update` (merge SCAFFOLD files), False for `generate`.
+        protos, include_dirs, module: override the recorded invocation when given.
+        write: False for a dry run (`--dry-run`, `check`).
+        markers: write git-style conflict markers instead of writing nothing.
+
+    Returns:
+        The plan and whether it was written. With conflicts and no
+        `markers`, nothing is written.
+
+    Raises:
+        UsageError: no manifest, or a bad override.
+        ProtoSyntaxError, ValidationError: as `generate_tree`.
+        OutputError: writing failed; the project is as it was.
+    """
+    manifest = require_manifest(project_dir)
+    invocation = manifest.invocation
+    if protos or include_dirs or module is not None:
+        invocation = Invocation.relative_to(
+            project_dir,
+            list(protos) or invocation.resolve(project_dir)[0],
+            list(include_dirs) or invocation.resolve(project_dir)[1],
+            module if module is not None else invocation.module,
+        )
+    proto_paths, include_paths = invocation.resolve(project_dir)
+    loaded, protoc_diagnostics = load_protos(proto_paths, include_paths)
+    proto_fingerprint = fingerprint(loaded.file_set.SerializeToString(deterministic=True), invocation.module)
+    if invocation == manifest.invocation and is_in_sync(project_dir, manifest, proto_fingerprint):
+        return ProjectRun(Plan(()), (), False)
+    generated = generate_from_descriptors(loaded, invocation.module, protoc_diagnostics)
+    plan = plan_run(project_dir, generated.tree, manifest, invocation, proto_fingerprint, merge)
+    written = False
+    if write and (markers or not plan.conflicts) and (plan.writes or plan.deletes):
+        write_tree(project_dir, plan.markers if markers else plan.writes, plan.deletes)
+        written = True
+    return ProjectRun(plan, generated.diagnostics, written)

@@ -13,7 +13,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from potter_gen.errors import OutputError, error
@@ -32,12 +32,13 @@ def _fail(root: Path, exc: OSError) -> OutputError:
     return OutputError([error(f"cannot write {where}: {reason}", "Choose a writable --output directory", file=str(root))])
 
 
-def write_tree(root: Path, files: Mapping[str, bytes]) -> None:
-    """Write `files` under `root` as one transaction.
+def write_tree(root: Path, files: Mapping[str, bytes], delete: Collection[str] = ()) -> None:
+    """Write `files` and delete `delete` under `root` as one transaction.
 
     Args:
         root: the project directory; created when missing (with parents).
         files: POSIX path relative to `root` → content.
+        delete: POSIX paths relative to `root` to remove (missing ones are ignored).
 
     Raises:
         OutputError: a file or directory could not be written (permission,
@@ -52,30 +53,38 @@ def write_tree(root: Path, files: Mapping[str, bytes]) -> None:
             staged = staging / relative
             staged.parent.mkdir(parents=True, exist_ok=True)
             staged.write_bytes(content)
-        if not root.exists():
+        if not root.exists() and not delete:
             root.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging, root)  # a brand-new project appears at once
             return
-        _move_into_place(staging, root, files)
+        _move_into_place(staging, root, files, delete)
     except OSError as exc:
         raise _fail(root, exc) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _move_into_place(staging: Path, root: Path, files: Mapping[str, bytes]) -> None:
-    """Move staged files over `root`; undo every move if one fails."""
+def _move_into_place(staging: Path, root: Path, files: Mapping[str, bytes], delete: Collection[str]) -> None:
+    """Move staged files over `root` and deleted files aside; undo every step if one fails."""
     backup = staging / ".potter-backup"
     moved: list[tuple[Path, Path | None]] = []  # (target, its backup or None)
+    removed: list[tuple[Path, Path]] = []  # (target, its backup)
     created_dirs: list[Path] = []
     try:
+        for relative in delete:
+            target = root / relative
+            if target.is_file():
+                aside = backup / relative
+                aside.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(target, aside)
+                removed.append((target, aside))
         for relative in files:
             target = root / relative
             missing = [p for p in [target.parent, *target.parent.parents] if not p.exists()]
             for directory in reversed(missing):
                 directory.mkdir()
                 created_dirs.append(directory)
-            saved = None
+            saved: Path | None = None
             if target.exists():
                 saved = backup / relative
                 saved.parent.mkdir(parents=True, exist_ok=True)
@@ -83,6 +92,9 @@ def _move_into_place(staging: Path, root: Path, files: Mapping[str, bytes]) -> N
             moved.append((target, saved))
             os.replace(staging / relative, target)
     except BaseException:
+        for target, aside in reversed(removed):
+            with contextlib.suppress(OSError):
+                os.replace(aside, target)
         for target, saved in reversed(moved):
             with contextlib.suppress(OSError):
                 if saved is not None:
@@ -93,3 +105,16 @@ def _move_into_place(staging: Path, root: Path, files: Mapping[str, bytes]) -> N
             with contextlib.suppress(OSError):
                 directory.rmdir()
         raise
+    _remove_empty_dirs(root, [target for target, _ in removed])
+
+
+def _remove_empty_dirs(root: Path, removed: list[Path]) -> None:
+    """Remove directories that deleting files left empty (never `root` itself)."""
+    for target in removed:
+        for directory in target.parents:
+            if directory == root or root not in directory.parents:
+                break
+            try:
+                directory.rmdir()
+            except OSError:
+                break

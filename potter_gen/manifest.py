@@ -1,0 +1,146 @@
+"""The project state under `.potter/`: manifest and merge bases (meant to be committed).
+
+`.potter/manifest.json` records the generator version, the proto
+fingerprint, the invocation (protos, include dirs, module; paths relative
+to the project directory) and every written file's ownership and SHA-256.
+`.potter/base/<path>` holds, for every SCAFFOLD file, the text potter-gen
+last rendered for it: the base of the next three-way merge. Reading only;
+`write.py` writes these files as part of each transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from potter_gen.errors import UsageError, error
+from potter_gen.targets import FileKind
+
+STATE_DIR = ".potter"
+MANIFEST = f"{STATE_DIR}/manifest.json"
+BASE_DIR = f"{STATE_DIR}/base"
+SCHEMA_VERSION = 1
+
+
+def sha256(data: bytes) -> str:
+    """Return the hex SHA-256 of `data`."""
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """How the project is generated; paths are POSIX, relative to the project directory.
+
+    Attributes:
+        protos: the `--proto` files.
+        include_dirs: the `-I` directories (empty: each proto's directory).
+        module: the `--module` override, or None.
+    """
+
+    protos: tuple[str, ...]
+    include_dirs: tuple[str, ...] = ()
+    module: str | None = None
+
+    def resolve(self, project_dir: Path) -> tuple[list[Path], list[Path]]:
+        """Return (proto files, include dirs) as paths usable from the current directory."""
+        def here(relative: str) -> Path:
+            return Path(os.path.normpath(project_dir / relative))
+
+        return [here(p) for p in self.protos], [here(i) for i in self.include_dirs]
+
+    @staticmethod
+    def relative_to(project_dir: Path, protos: list[Path], include_dirs: list[Path], module: str | None) -> Invocation:
+        """Record `protos` and `include_dirs` relative to `project_dir`."""
+        def rel(path: Path) -> str:
+            return Path(os.path.relpath(path.resolve(), project_dir.resolve())).as_posix()
+
+        return Invocation(tuple(rel(p) for p in protos), tuple(rel(i) for i in include_dirs), module)
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """One written file: who owns it and the SHA-256 of what was written."""
+
+    kind: FileKind
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The content of `.potter/manifest.json`."""
+
+    generator_version: str
+    proto_fingerprint: str
+    invocation: Invocation
+    files: dict[str, FileRecord] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        """Return the manifest as stable, sorted JSON text (ends with a newline)."""
+        document = {
+            "schema_version": SCHEMA_VERSION,
+            "generator_version": self.generator_version,
+            "proto_fingerprint": self.proto_fingerprint,
+            "invocation": {
+                "protos": list(self.invocation.protos),
+                "include_dirs": list(self.invocation.include_dirs),
+                "module": self.invocation.module,
+            },
+            "files": {p: {"kind": r.kind.value, "sha256": r.sha256} for p, r in sorted(self.files.items())},
+        }
+        return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+    @staticmethod
+    def from_json(text: str, where: str) -> Manifest:
+        """Parse manifest text.
+
+        Raises:
+            UsageError: the text is not a manifest this version understands.
+        """
+        try:
+            document = json.loads(text)
+            invocation = document["invocation"]
+            return Manifest(
+                generator_version=document["generator_version"],
+                proto_fingerprint=document["proto_fingerprint"],
+                invocation=Invocation(tuple(invocation["protos"]), tuple(invocation["include_dirs"]), invocation["module"]),
+                files={p: FileRecord(FileKind(r["kind"]), r["sha256"]) for p, r in document["files"].items()},
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UsageError([error(f"{where} is not a valid potter-gen manifest ({exc})", "Restore it from version control", file=where)]) from exc
+
+
+def read_manifest(project_dir: Path) -> Manifest | None:
+    """Return the project's manifest, or None when the directory has none."""
+    path = project_dir / MANIFEST
+    if not path.is_file():
+        return None
+    return Manifest.from_json(path.read_text(encoding="utf-8"), str(path))
+
+
+def read_base(project_dir: Path, relative: str) -> str | None:
+    """Return the merge base of SCAFFOLD file `relative`, or None when unknown."""
+    path = project_dir / BASE_DIR / relative
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def require_manifest(project_dir: Path) -> Manifest:
+    """Return the manifest of `project_dir`.
+
+    Raises:
+        UsageError: there is none (not a potter-gen project, or not its root).
+    """
+    manifest = read_manifest(project_dir)
+    if manifest is None:
+        raise UsageError(
+            [
+                error(
+                    f"{project_dir} has no {MANIFEST}",
+                    "Run this in a project made by `potter-gen init`, or pass its directory",
+                    file=str(project_dir),
+                )
+            ]
+        )
+    return manifest

@@ -1,0 +1,92 @@
+"""Split a module or class body into keyed definitions for the merge.
+
+A key names what a statement defines: `class Name`, `def name`, `= name`
+(an assignment), `docstring`, `import` (import statements are merged by
+imported name, not as statements), or `stmt <code>` for anything else. Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+
+_EMPTY = cst.parse_module("")
+
+
+def code(node: cst.CSTNode) -> str:
+    """Return the source text of `node` (with its leading comments)."""
+    return _EMPTY.code_for_node(node)
+
+
+def is_docstring(statement: cst.BaseStatement) -> bool:
+    """Tell whether `statement` is a bare string expression (a docstring)."""
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def key_of(statement: cst.BaseStatement, index: int) -> str:
+    """Return the merge key of one statement of a body (`index` is its position)."""
+    if isinstance(statement, cst.ClassDef):
+        return f"class {statement.name.value}"
+    if isinstance(statement, cst.FunctionDef):
+        return f"def {statement.name.value}"
+    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+        small = statement.body[0]
+        if index == 0 and is_docstring(statement):
+            return "docstring"
+        if isinstance(small, (cst.Import, cst.ImportFrom)):
+            return "import"
+        if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+            return f"= {small.targets[0].target.value}"
+        if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+            return f"= {small.target.value}"
+    return "stmt " + code(statement).strip()
+
+
+@dataclass(frozen=True)
+class ImportName:
+    """One imported name: `from module import name as alias` (module "" for `import name`)."""
+
+    module: str
+    name: str
+    alias: str
+
+    @property
+    def bound(self) -> str:
+        """Return the name the import binds in the module."""
+        return self.alias or self.name.split(".")[0]
+
+
+def import_names(statement: cst.BaseStatement) -> list[ImportName]:
+    """Return the names an import statement imports (`*` included as a name)."""
+    assert isinstance(statement, cst.SimpleStatementLine)
+    small = statement.body[0]
+    names: list[ImportName] = []
+    if isinstance(small, cst.Import):
+        for alias in small.names:
+            asname = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else ""
+            names.append(ImportName("", code(alias.name), asname))
+    elif isinstance(small, cst.ImportFrom):
+        module = "." * len(small.relative) + (code(small.module) if small.module else "")
+        if isinstance(small.names, cst.ImportStar):
+            return [ImportName(module, "*", "")]
+        for alias in small.names:
+            asname = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else ""
+            names.append(ImportName(module, code(alias.name), asname))
+    return names
+
+
+def keyed(body: Sequence[cst.BaseStatement]) -> dict[str, cst.BaseStatement]:
+    """Return the keyed, non-import statements of a body, in order (later duplicates win)."""
+    return {k: s for i, s in enumerate(body) if (k := key_of(s, i)) != "import"}
+
+
+def imports(body: Sequence[cst.BaseStatement]) -> list[ImportName]:
+    """Return every name imported at the top level of a body, in order."""
+    return [name for i, s in enumerate(body) if key_of(s, i) == "import" for name in import_names(s)]

@@ -1,0 +1,49 @@
+"""Typed outcomes of a three-way merge. Pure data."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class MergeStatus(enum.Enum):
+    """What the merge did to the user's file."""
+
+    UNCHANGED = "unchanged"  # the file stays byte-for-byte as it is
+    MERGED = "merged"  # the file takes the merged text
+    CONFLICTED = "conflicted"  # both sides changed the same definition
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """One definition both the user and the generator changed.
+
+    Attributes:
+        name: qualified name of the definition (`CreateItemHandler.handle`).
+        line: 1-based line of the definition in the user's file (0 if unknown).
+        ours: the user's version of the definition.
+        theirs: the new rendering of the definition.
+    """
+
+    name: str
+    line: int
+    ours: str
+    theirs: str
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """The merge of one file.
+
+    Attributes:
+        status: unchanged, merged or conflicted.
+        text: the merged text; for a conflict, the text with git-style markers.
+        conflicts: every conflicting definition (empty unless CONFLICTED).
+        kept: definitions the new rendering no longer has but the user edited,
+            so they were kept (qualified names).
+    """
+
+    status: MergeStatus
+    text: str
+    conflicts: tuple[Conflict, ...] = ()
+    kept: tuple[str, ...] = ()

@@ -1,0 +1,197 @@
+"""What `generate`, `update` and `check` would do to a project: a `Plan`.
+
+Compares the new rendering with the files on disk, the manifest and the
+merge bases, and runs the three-way merge of SCAFFOLD files in memory.
+Pure: reads the project, writes nothing (`write.py` applies a plan).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from potter_gen import __version__
+from potter_gen.manifest import BASE_DIR, MANIFEST, FileRecord, Invocation, Manifest, read_base, sha256
+from potter_gen.merge import Conflict, MergeStatus, merge_file
+from potter_gen.render import OutputTree
+from potter_gen.targets import FileKind
+
+
+class Action(enum.Enum):
+    """What happens to one file."""
+
+    CREATE = "created"  # a file the project did not have
+    RECREATE = "recreated"  # a SCAFFOLD file the user deleted
+    REWRITE = "rewritten"  # a GENERATED file brought up to date
+    RESTORE = "restored"  # a hand-edited GENERATED file put back
+    MERGE = "merged"  # a SCAFFOLD file took the generator's changes
+    DELETE = "deleted"  # no longer generated
+    KEEP = "kept"  # no longer generated, but edited by the user: left in place
+    CONFLICT = "conflict"  # both sides changed the same definition
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file the run changes or reports.
+
+    Attributes:
+        path: POSIX path relative to the project.
+        kind: GENERATED or SCAFFOLD.
+        action: what happens to it.
+        old: the file on disk now (None if missing).
+        new: what it becomes (None when deleted or left as is).
+        conflicts: the conflicts of a CONFLICT.
+        kept: definitions kept because the user edited them (merge notes).
+    """
+
+    path: str
+    kind: FileKind
+    action: Action
+    old: str | None
+    new: str | None
+    conflicts: tuple[Conflict, ...] = ()
+    kept: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything one run would write or report.
+
+    Attributes:
+        changes: every file that changes or is reported, sorted by path.
+        writes: path → bytes to write (project files, manifest, merge bases).
+        deletes: paths to delete (project files and stale merge bases).
+        markers: the writes with conflict markers in place of conflicts.
+    """
+
+    changes: tuple[FileChange, ...]
+    writes: dict[str, bytes] = field(default_factory=dict)
+    deletes: tuple[str, ...] = ()
+    markers: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def conflicts(self) -> tuple[FileChange, ...]:
+        """Return the files with conflicts."""
+        return tuple(c for c in self.changes if c.action is Action.CONFLICT)
+
+    @property
+    def is_noop(self) -> bool:
+        """Tell whether the run changes nothing in the project's own files."""
+        return not self.changes
+
+
+def _read(project_dir: Path | None, relative: str) -> str | None:
+    if project_dir is None:
+        return None
+    path = project_dir / relative
+    try:
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+    except UnicodeDecodeError:
+        return path.read_bytes().decode("utf-8", "replace")
+
+
+def fingerprint(file_set_bytes: bytes, module: str | None) -> str:
+    """Return the proto fingerprint: SHA-256 of the deterministic FileDescriptorSet and the module override."""
+    return sha256(file_set_bytes + b"\0" + (module or "").encode())
+
+
+def is_in_sync(project_dir: Path, manifest: Manifest, proto_fingerprint: str) -> bool:
+    """Tell, without rendering, whether the last run's output is still exactly on disk.
+
+    True when the generator version and proto fingerprint are unchanged and
+    every recorded file (and its merge base) is on disk with its recorded
+    hash: generation is deterministic, so a new run would change nothing.
+    """
+    if manifest.generator_version != __version__ or manifest.proto_fingerprint != proto_fingerprint:
+        return False
+    for relative, record in manifest.files.items():
+        path = project_dir / relative
+        if not path.is_file() or sha256(path.read_bytes()) != record.sha256:
+            return False
+        if record.kind is FileKind.SCAFFOLD and not (project_dir / BASE_DIR / relative).is_file():
+            return False
+    return True
+
+
+def _base(project_dir: Path | None, relative: str) -> str | None:
+    return read_base(project_dir, relative) if project_dir is not None else None
+
+
+def plan_run(
+    project_dir: Path | None,
+    tree: OutputTree,
+    old: Manifest | None,
+    invocation: Invocation,
+    proto_fingerprint: str,
+    merge: bool,
+) -> Plan:
+    """Plan a run of `generate` (merge=False) or `update` (merge=True).
+
+    GENERATED files are rewritten when they differ, missing files created,
+    SCAFFOLD files the user deleted recreated, and files the proto no longer
+    needs deleted (a SCAFFOLD one only when the user never edited it). With
+    `merge`, existing SCAFFOLD files are merged three-way with their base.
+    `project_dir` None plans over an empty project (`init`).
+    """
+    old_files = old.files if old else {}
+    changes: list[FileChange] = []
+    writes: dict[str, bytes] = {}
+    markers: dict[str, bytes] = {}
+    records: dict[str, FileRecord] = {}
+    deletes: list[str] = []
+    for relative, output in tree.items():
+        new, disk, record = output.text, _read(project_dir, relative), old_files.get(relative)
+        final = new
+        if disk is None:
+            action = Action.RECREATE if record is not None and output.kind is FileKind.SCAFFOLD else Action.CREATE
+            changes.append(FileChange(relative, output.kind, action, None, new))
+            writes[relative] = new.encode()
+        elif output.kind is FileKind.GENERATED:
+            if disk != new:
+                edited = record is not None and sha256(disk.encode()) != record.sha256
+                changes.append(FileChange(relative, output.kind, Action.RESTORE if edited else Action.REWRITE, disk, new))
+                writes[relative] = new.encode()
+        elif not merge:
+            final = disk
+        else:
+            result = merge_file(relative, _base(project_dir, relative), disk, new)
+            final = result.text
+            if result.status is MergeStatus.CONFLICTED:
+                changes.append(FileChange(relative, output.kind, Action.CONFLICT, disk, result.text, result.conflicts, result.kept))
+                markers[relative] = result.text.encode()
+            elif result.status is MergeStatus.MERGED:
+                changes.append(FileChange(relative, output.kind, Action.MERGE, disk, result.text, (), result.kept))
+                writes[relative] = result.text.encode()
+            elif result.kept:
+                changes.append(FileChange(relative, output.kind, Action.KEEP, disk, None, (), result.kept))
+        records[relative] = FileRecord(output.kind, sha256(final.encode()))
+        if output.kind is FileKind.SCAFFOLD and (merge or disk is None or _base(project_dir, relative) is None):
+            if _base(project_dir, relative) != new:
+                writes[f"{BASE_DIR}/{relative}"] = new.encode()
+
+    for relative, record in sorted(old_files.items()):
+        if relative in tree:
+            continue
+        disk = _read(project_dir, relative)
+        deletes.append(f"{BASE_DIR}/{relative}")
+        if disk is None:
+            continue
+        if record.kind is FileKind.GENERATED:
+            changes.append(FileChange(relative, record.kind, Action.DELETE, disk, None))
+            deletes.append(relative)
+        elif not merge:
+            records[relative] = record  # scaffolds are only retired by `update`
+            deletes.remove(f"{BASE_DIR}/{relative}")
+        elif disk == _base(project_dir, relative):
+            changes.append(FileChange(relative, record.kind, Action.DELETE, disk, None))
+            deletes.append(relative)
+        else:
+            changes.append(FileChange(relative, record.kind, Action.KEEP, disk, None, (), ("the whole file",)))
+
+    manifest = Manifest(__version__, proto_fingerprint, invocation, records)
+    manifest_text = manifest.to_json().encode()
+    if _read(project_dir, MANIFEST) != manifest_text.decode():
+        writes[MANIFEST] = manifest_text
+    markers = {**writes, **markers}
+    return Plan(tuple(sorted(changes, key=lambda c: c.path)), writes, tuple(deletes), markers)
