@@ -76,6 +76,8 @@ class Manifest:
     proto_fingerprint: str
     invocation: Invocation
     files: dict[str, FileRecord] = field(default_factory=dict)
+    pending_merge: tuple[str, ...] = ()
+    """SCAFFOLD files `generate` left for `update` to merge (the protos changed them)."""
 
     def to_json(self) -> str:
         """Return the manifest as stable, sorted JSON text (ends with a newline)."""
@@ -89,6 +91,7 @@ class Manifest:
                 "module": self.invocation.module,
             },
             "files": {p: {"kind": r.kind.value, "sha256": r.sha256} for p, r in sorted(self.files.items())},
+            "pending_merge": sorted(self.pending_merge),
         }
         return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
@@ -107,6 +110,7 @@ class Manifest:
                 proto_fingerprint=document["proto_fingerprint"],
                 invocation=Invocation(tuple(invocation["protos"]), tuple(invocation["include_dirs"]), invocation["module"]),
                 files={p: FileRecord(FileKind(r["kind"]), r["sha256"]) for p, r in document["files"].items()},
+                pending_merge=tuple(document.get("pending_merge", ())),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise UsageError([error(f"{where} is not a valid potter-gen manifest ({exc})", "Restore it from version control", file=where)]) from exc

@@ -105,6 +105,8 @@ def is_in_sync(project_dir: Path, manifest: Manifest, proto_fingerprint: str) ->
     """
     if manifest.generator_version != __version__ or manifest.proto_fingerprint != proto_fingerprint:
         return False
+    if manifest.pending_merge:
+        return False
     for relative, record in manifest.files.items():
         path = project_dir / relative
         if not path.is_file() or sha256(path.read_bytes()) != record.sha256:
@@ -140,6 +142,7 @@ def plan_run(
     markers: dict[str, bytes] = {}
     records: dict[str, FileRecord] = {}
     deletes: list[str] = []
+    pending: list[str] = []
     for relative, output in tree.items():
         new, disk, record = output.text, _read(project_dir, relative), old_files.get(relative)
         final = new
@@ -154,6 +157,8 @@ def plan_run(
                 writes[relative] = new.encode()
         elif not merge:
             final = disk
+            if _base(project_dir, relative) != new:
+                pending.append(relative)
         else:
             result = merge_file(relative, _base(project_dir, relative), disk, new)
             final = result.text
@@ -189,7 +194,7 @@ def plan_run(
         else:
             changes.append(FileChange(relative, record.kind, Action.KEEP, disk, None, (), ("the whole file",)))
 
-    manifest = Manifest(__version__, proto_fingerprint, invocation, records)
+    manifest = Manifest(__version__, proto_fingerprint, invocation, records, tuple(pending))
     manifest_text = manifest.to_json().encode()
     if _read(project_dir, MANIFEST) != manifest_text.decode():
         writes[MANIFEST] = manifest_text
