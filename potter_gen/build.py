@@ -277,6 +277,7 @@ class _Builder:
         domain_roots = [f for f in own if role_of(f) is not MessageRole.PLAIN or f not in rpc_types]
         domain = self._used_types(domain_roots)
         everything = self._used_types(domain + own + sorted(rpc_types))
+        self._namespace_clashing_names(everything)
         domain_set = set(domain)
 
         enums: list[Enum] = []
@@ -325,6 +326,27 @@ class _Builder:
             title=title,
             diagnostics=tuple(self.diagnostics),
         )
+
+    def _namespace_clashing_names(self, used: list[str]) -> None:
+        """Prefix class names that equal types of other proto packages share (DESIGN.md: namespace them).
+
+        `acme.orders.v1.State` and `acme.billing.v1.State` become `OrdersState`
+        and `BillingState`; when the last package segments clash too, the whole
+        package is used (`AcmeOrdersState`).
+        """
+        by_name: dict[str, list[str]] = {}
+        for full in used:
+            by_name.setdefault(self.declarations[full].class_name, []).append(full)
+        for clashing in (names for names in by_name.values() if len(names) > 1):
+            packages = {full: self.files[self.declarations[full].file_name].package for full in clashing}
+            if len(set(packages.values())) < len(clashing):
+                continue  # a clash inside one package: reported by _check_class_names
+            short = {full: naming.package_from_proto_package(package) for full, package in packages.items()}
+            distinct = len(set(short.values())) == len(clashing) and all(short.values())
+            for full in clashing:
+                prefix = short[full] if distinct else packages[full].replace(".", "_")
+                declaration = self.declarations[full]
+                self.declarations[full] = replace(declaration, class_name=naming.pascal_case(prefix) + declaration.class_name)
 
     def _check_class_names(self, enums: list[Enum], messages: list[Message]) -> None:
         seen: dict[str, ProtoLocation] = {}

@@ -204,10 +204,10 @@ CASES = [
         "Use a PascalCase name such as 'Item'",
     ),
     Case(
-        "message-declared-in-two-files",
-        (*proto("duplicate_type_a.proto"), *proto("duplicate_type_b.proto")),
-        f"{DATA}/duplicate_type_b.proto:5:1",
-        (f"'Item' is declared twice in the generated code (also at {DATA}/duplicate_type_a.proto:5:1)",),
+        "nested-name-clashes-with-top-level",
+        proto("duplicate_type_a.proto"),
+        f"{DATA}/duplicate_type_a.proto:12:1",
+        (f"'OuterInner' is declared twice in the generated code (also at {DATA}/duplicate_type_a.proto:6:3)",),
         "Rename one of the types; names must be unique across the protos of one project",
     ),
     Case(

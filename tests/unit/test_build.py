@@ -318,3 +318,18 @@ message Cart {
 
     fields = {f.name: (f.python_name, f.json_name) for f in project.aggregates[0].state.fields}
     assert fields == {"id": ("id", "id"), "class": ("class_", "class"), "model_type": ("model_type_", "modelType")}
+
+
+def test_equal_type_names_of_different_packages_are_namespaced(tmp_path: Path) -> None:
+    """DESIGN.md: equal short names from different proto packages must not collide; they get the package as prefix."""
+    (tmp_path / "a.proto").write_text('syntax = "proto3";\npackage acme.orders.v1;\nmessage State { string id = 1; }\n')
+    (tmp_path / "b.proto").write_text(
+        'syntax = "proto3";\npackage acme.billing.v1;\nimport "a.proto";\n'
+        "message State { string sku = 1; acme.orders.v1.State order = 2; }\n"
+    )
+    loaded, _ = load_protos([tmp_path / "a.proto", tmp_path / "b.proto"], [tmp_path])
+    project = build_project(loaded, "shop")
+    names = {m.full_name: m.class_name for m in project.messages}
+    assert names == {".acme.orders.v1.State": "OrdersState", ".acme.billing.v1.State": "BillingState"}
+    billing = next(m for m in project.messages if m.class_name == "BillingState")
+    assert billing.field("order") is not None and billing.field("order").annotation == "OrdersState | None"
