@@ -1,6 +1,9 @@
 """Load `.proto` files into a `FileDescriptorSet` with grpc_tools' bundled protoc.
 
-`.proto` text is parsed only by protoc (no system protoc, never by regex).
+`.proto` text is parsed only by protoc (no system protoc, never by regex):
+`load_protos` runs the bundled protoc on files on disk, `load_request` takes
+the descriptors protoc (or buf) already parsed for the protoc plugin; both
+return the same `LoadedProtos`.
 The include path is the user's `-I` directories, then the directory holding
 `potter/options.proto`, then grpc_tools' well-known types, so users never pass
 `-I` for potter's own options. Writes nothing but protoc's temporary output.
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from google.protobuf import descriptor_pb2 as d
+from google.protobuf.compiler import plugin_pb2
 from grpc_tools import protoc
 
 from potter_gen import resources
@@ -178,3 +182,35 @@ def load_protos(
         file_set = d.FileDescriptorSet.FromString(out.read_bytes())
     paths = {f.name: display[f.name] for f in file_set.file}
     return LoadedProtos(file_set, tuple(names), paths), diagnostics
+
+
+def load_request(request: plugin_pb2.CodeGeneratorRequest) -> LoadedProtos:
+    """Return the descriptors of a protoc plugin request as `load_protos` would.
+
+    protobuf plugin.proto: `proto_file` holds every file in `file_to_generate`
+    and everything they import, imports first, with source info;
+    `source_file_descriptors` holds the files to generate again with their
+    source-retention options kept, so those are preferred when present.
+    The proto names stand in for display paths: the plugin cannot see where
+    protoc or buf found the files on disk.
+
+    Args:
+        request: the `CodeGeneratorRequest` read from the plugin's stdin.
+
+    Returns:
+        Every file of the request, in `proto_file` order, and the names of
+        the files to generate, in `file_to_generate` order.
+
+    Raises:
+        ProtoSyntaxError: a file to generate is missing from `proto_file`
+            (a malformed request).
+    """
+    by_name = {f.name: f for f in request.proto_file}
+    missing = [name for name in request.file_to_generate if name not in by_name]
+    if missing:
+        raise ProtoSyntaxError(
+            [error(f"{name} is in file_to_generate but not in proto_file", "The CodeGeneratorRequest is malformed", file=name) for name in missing]
+        )
+    with_source_options = {f.name: f for f in request.source_file_descriptors}
+    file_set = d.FileDescriptorSet(file=[with_source_options.get(f.name, f) for f in request.proto_file])
+    return LoadedProtos(file_set, tuple(request.file_to_generate), {f.name: f.name for f in file_set.file})
