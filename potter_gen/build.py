@@ -35,6 +35,7 @@ from potter_gen.ir import (
     StandardMethod,
 )
 from potter_gen.locations import (
+    ENUM_VALUE,
     FILE_ENUM,
     FILE_MESSAGE,
     FILE_SERVICE,
@@ -126,11 +127,16 @@ class _Builder:
             enum_proto = declaration.proto
             assert isinstance(enum_proto, d.EnumDescriptorProto)
             first = enum_proto.value[0].name if enum_proto.value else ""
+            first = naming.python_identifier(first)
             return declaration.class_name, f"{declaration.class_name}.{first}", FieldKind.ENUM, declaration.class_name
         return declaration.class_name, "None", FieldKind.MESSAGE, declaration.class_name
 
-    def build_field(self, field_proto: d.FieldDescriptorProto, file_name: str, path: Path) -> Field:
+    def build_field(
+        self, field_proto: d.FieldDescriptorProto, file_name: str, path: Path, oneof_names: tuple[str, ...] = ()
+    ) -> Field:
         location = self.where(file_name, path)
+        # proto3 `optional` is a synthetic oneof; only real oneofs get the at-most-one check.
+        in_oneof = field_proto.HasField("oneof_index") and not field_proto.proto3_optional
         is_repeated = field_proto.label == F.LABEL_REPEATED
         annotation, default, kind, type_class = self._value_type(field_proto)
         default_factory = ""
@@ -144,7 +150,7 @@ class _Builder:
             default, default_factory = "", "dict"
         elif is_repeated:
             annotation, default, default_factory = f"list[{annotation}]", "", "list"
-        elif kind is FieldKind.MESSAGE or field_proto.proto3_optional:
+        elif kind is FieldKind.MESSAGE or field_proto.proto3_optional or in_oneof:
             annotation, default, is_optional = f"{annotation} | None", "None", True
         return Field(
             name=field_proto.name,
@@ -161,6 +167,7 @@ class _Builder:
             type_class=type_class,
             comment=self.comment(file_name, path),
             location=location,
+            oneof=oneof_names[field_proto.oneof_index] if in_oneof else "",
         )
 
     def build_message(self, declaration: _Declaration, role: MessageRole, is_domain: bool) -> Message:
@@ -169,7 +176,8 @@ class _Builder:
         fields = []
         seen: dict[str, Field] = {}
         for index, field_proto in enumerate(message_proto.field):
-            built = self.build_field(field_proto, declaration.file_name, (*declaration.path, MESSAGE_FIELD, index))
+            oneof_names = tuple(o.name for o in message_proto.oneof_decl)
+            built = self.build_field(field_proto, declaration.file_name, (*declaration.path, MESSAGE_FIELD, index), oneof_names)
             other = seen.get(built.python_name)
             if other is not None:
                 self.report(
@@ -200,7 +208,9 @@ class _Builder:
         enum_proto = declaration.proto
         assert isinstance(enum_proto, d.EnumDescriptorProto)
         values = tuple(
-            EnumValue(v.name, v.number, self.comment(declaration.file_name, (*declaration.path, 2, i)))
+            EnumValue(
+                naming.python_identifier(v.name), v.number, self.comment(declaration.file_name, (*declaration.path, ENUM_VALUE, i)), v.name
+            )
             for i, v in enumerate(enum_proto.value)
         )
         return Enum(

@@ -71,6 +71,7 @@ class Field:
         is_repeated: a repeated (or map) field.
         is_optional: a proto3 `optional` field or a singular message field.
         type_class: the generated class of an enum or message type ("" otherwise).
+        oneof: the name of the `oneof` the field belongs to ("" if none).
         comment: the field's proto comment.
         location: where the field is declared.
     """
@@ -89,23 +90,17 @@ class Field:
     type_class: str
     comment: str
     location: ProtoLocation
-
-    @property
-    def sample_json(self) -> str:
-        """Return a Python literal of a plausible JSON value, for generated tests."""
-        samples = {"str": f'"sample {self.name}"', "int": "7", "float": "1.5", "bool": "True"}
-        if self.is_repeated or self.kind in (FieldKind.MESSAGE, FieldKind.MAP):
-            return ""
-        return samples.get(self.annotation.removesuffix(" | None"), "")
+    oneof: str = ""
 
 
 @dataclass(frozen=True)
 class EnumValue:
-    """One value of an enum."""
+    """One value of an enum: `name` is the Python member (keywords escaped), `proto_name` its JSON value."""
 
     name: str
     number: int
     comment: str
+    proto_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -148,6 +143,15 @@ class Message:
     def field(self, name: str) -> Field | None:
         """Return the field called `name` (proto name), or None."""
         return next((f for f in self.fields if f.name == name), None)
+
+    @property
+    def oneofs(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Return each `oneof` as (name, python names of its fields), in declaration order."""
+        groups: dict[str, list[str]] = {}
+        for f in self.fields:
+            if f.oneof:
+                groups.setdefault(f.oneof, []).append(f.python_name)
+        return tuple((name, tuple(members)) for name, members in groups.items())
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 from potter_gen.ir import Aggregate, Field, FieldKind, Message, Project, Rpc, StandardMethod
 
-_INITIAL = {"str": '"sample {name}"', "int": "7", "float": "1.5", "bool": "True"}
-_CHANGED = {"str": '"changed {name}"', "int": "8", "float": "2.5", "bool": "False"}
+# 64-bit integers travel as JSON strings (proto3 JSON mapping).
+_INITIAL = {"str": '"sample {name}"', "int": "7", "Int64": '"7"', "float": "1.5", "bool": "True"}
+_CHANGED = {"str": '"changed {name}"', "int": "8", "Int64": '"8"', "float": "2.5", "bool": "False"}
 
 
 def _sample(field: Field, table: dict[str, str]) -> str:

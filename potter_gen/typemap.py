@@ -25,20 +25,22 @@ class PythonType:
 _SCALARS: dict[int, PythonType] = {
     T.TYPE_DOUBLE: PythonType("float", "0.0", "double"),
     T.TYPE_FLOAT: PythonType("float", "0.0", "float"),
-    T.TYPE_INT64: PythonType("int", "0", "int64"),
-    T.TYPE_UINT64: PythonType("int", "0", "uint64"),
+    T.TYPE_INT64: PythonType("Int64", "0", "int64"),
+    T.TYPE_UINT64: PythonType("Int64", "0", "uint64"),
     T.TYPE_INT32: PythonType("int", "0", "int32"),
-    T.TYPE_FIXED64: PythonType("int", "0", "fixed64"),
+    T.TYPE_FIXED64: PythonType("Int64", "0", "fixed64"),
     T.TYPE_FIXED32: PythonType("int", "0", "fixed32"),
     T.TYPE_BOOL: PythonType("bool", "False", "bool"),
     T.TYPE_STRING: PythonType("str", '""', "string"),
     T.TYPE_BYTES: PythonType("bytes", 'b""', "bytes"),
     T.TYPE_UINT32: PythonType("int", "0", "uint32"),
     T.TYPE_SFIXED32: PythonType("int", "0", "sfixed32"),
-    T.TYPE_SFIXED64: PythonType("int", "0", "sfixed64"),
+    T.TYPE_SFIXED64: PythonType("Int64", "0", "sfixed64"),
     T.TYPE_SINT32: PythonType("int", "0", "sint32"),
-    T.TYPE_SINT64: PythonType("int", "0", "sint64"),
+    T.TYPE_SINT64: PythonType("Int64", "0", "sint64"),
 }
+
+# 64-bit integers are `potter_runtime.messages.Int64`: strings in JSON (proto3 JSON mapping).
 
 # Well-known types with a natural Python type; imports they need are listed
 # in WELL_KNOWN_IMPORTS. Values are the annotation of a present value.
@@ -53,8 +55,8 @@ WELL_KNOWN: dict[str, str] = {
     ".google.protobuf.Empty": "dict[str, Any]",
     ".google.protobuf.DoubleValue": "float",
     ".google.protobuf.FloatValue": "float",
-    ".google.protobuf.Int64Value": "int",
-    ".google.protobuf.UInt64Value": "int",
+    ".google.protobuf.Int64Value": "Int64",
+    ".google.protobuf.UInt64Value": "Int64",
     ".google.protobuf.Int32Value": "int",
     ".google.protobuf.UInt32Value": "int",
     ".google.protobuf.BoolValue": "bool",

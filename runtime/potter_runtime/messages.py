@@ -9,9 +9,43 @@ This module must not hold any persistence or transport logic.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Sequence
+from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+
+
+def _int_from_json(value: object) -> object:
+    """Accept a 64-bit integer as a JSON string ("123") or number, as proto3 JSON parsers do."""
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return value  # left for pydantic to reject with its own message
+    return value
+
+
+Int64 = Annotated[
+    int,
+    BeforeValidator(_int_from_json),
+    PlainSerializer(str, return_type=str, when_used="json"),
+]
+"""A proto 64-bit integer (int64, uint64, sint64, fixed64, sfixed64): a decimal
+string in JSON, as the proto3 JSON mapping asks; a plain ``int`` in Python."""
+
+
+def check_oneof(message: BaseModel, oneof: str, fields: Sequence[str]) -> None:
+    """Raise ValueError when more than one field of a proto ``oneof`` is set.
+
+    A field counts as set when it is not None (oneof members are generated
+    with presence: ``T | None = None``). Used by generated model validators.
+
+    Raises:
+        ValueError: two or more of ``fields`` are set; names them and the oneof.
+    """
+    chosen = [name for name in fields if getattr(message, name) is not None]
+    if len(chosen) > 1:
+        raise ValueError(f"at most one of {', '.join(fields)} may be set (oneof {oneof}); got {', '.join(chosen)}")
 
 
 class Message(BaseModel):

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from pydantic import AliasChoices, Field
 
-from potter_runtime.messages import DomainEvent, Message
+from potter_runtime.messages import DomainEvent, Int64, Message
 
 __all__ = [
     "Product",
@@ -26,12 +26,12 @@ class Product(Message):
     price: float = 0.0
     stock: int = 0
     category: str = ""
-    created_at: int = Field(
+    created_at: Int64 = Field(
         default=0,
         validation_alias=AliasChoices("createdAt"),
         serialization_alias="createdAt",
     )
-    updated_at: int = Field(
+    updated_at: Int64 = Field(
         default=0,
         validation_alias=AliasChoices("updatedAt"),
         serialization_alias="updatedAt",
