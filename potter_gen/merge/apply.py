@@ -13,7 +13,7 @@ re-run is a no-op. Pure; no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -220,16 +220,8 @@ class _Merger:
             if not any(n in dropped for n in names):
                 out.append(statement)
                 continue
-            kept = [n for n in names if n not in dropped]
-            small = statement.body[0]  # type: ignore[attr-defined]
-            if kept and isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
-                aliases = [a for a, n in zip(small.names, names, strict=True) if n not in dropped]
-                aliases[-1] = aliases[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-                out.append(statement.with_changes(body=[small.with_changes(names=aliases, lpar=None, rpar=None)]))
-            elif kept and isinstance(small, cst.Import):
-                aliases = [a for a, n in zip(small.names, names, strict=True) if n not in dropped]
-                aliases[-1] = aliases[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-                out.append(statement.with_changes(body=[small.with_changes(names=aliases)]))
+            if any(n not in dropped for n in names):
+                out.append(_only(statement, lambda n: n not in dropped))
         if not added:
             return out
         new_statements = [
@@ -246,7 +238,6 @@ class _Merger:
             if not isinstance(small, cst.ImportFrom) or isinstance(small.names, cst.ImportStar):
                 additions.append(statement)
                 continue
-            aliases = [a for a, n in zip(small.names, names, strict=True) if n in added]
             target = next(
                 (
                     i
@@ -260,14 +251,30 @@ class _Merger:
             )
             if target is not None:  # extend the user's `from module import ...`
                 existing = out[target].body[0]  # type: ignore[attr-defined]
-                joined = [a.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))) for a in existing.names]
-                joined += aliases
-                joined[-1] = joined[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-                out[target] = out[target].with_changes(body=[existing.with_changes(names=joined, lpar=None, rpar=None)])
+                new_aliases = [a for a, n in zip(small.names, names, strict=True) if n in added]
+                out[target] = _with_aliases(out[target], [*existing.names, *new_aliases])
                 continue
-            aliases[-1] = aliases[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-            additions.append(statement.with_changes(body=[small.with_changes(names=aliases, lpar=None, rpar=None)]))
+            additions.append(_only(statement, lambda n: n in added))
         return [*out[:insert_at], *additions, *out[insert_at:]]
+
+
+def _with_aliases(statement: cst.BaseStatement, aliases: Sequence[cst.ImportAlias]) -> cst.BaseStatement:
+    """Return the import `statement` importing exactly `aliases`, on one line (black rewraps it)."""
+    small = statement.body[0]  # type: ignore[attr-defined]
+    commas = [a.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))) for a in aliases]
+    commas[-1] = commas[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    if isinstance(small, cst.ImportFrom):
+        return statement.with_changes(body=[small.with_changes(names=commas, lpar=None, rpar=None)])
+    return statement.with_changes(body=[small.with_changes(names=commas)])
+
+
+def _only(statement: cst.BaseStatement, keep: Callable[[ImportName], bool]) -> cst.BaseStatement:
+    """Return the import `statement` with only the names `keep` accepts (`*` imports as they are)."""
+    small = statement.body[0]  # type: ignore[attr-defined]
+    if isinstance(small.names, cst.ImportStar):
+        return statement
+    names = import_names(statement)
+    return _with_aliases(statement, [a for a, n in zip(small.names, names, strict=True) if keep(n)])
 
 
 class _NameCollector(cst.CSTVisitor):
