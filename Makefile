@@ -7,8 +7,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR := demo-out
+# The buf CLI for the protoc plugin tests, from the npm package that ships its binary.
+BUF_VERSION := 1.75.0
+BUF_STAMP := .tools/.buf-$(BUF_VERSION)
 
-.PHONY: install demo test test-fast lint services bench goldens clean
+.PHONY: install demo test test-fast lint services bench goldens clean tools
 
 $(STAMP): pyproject.toml runtime/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,13 +21,20 @@ $(STAMP): pyproject.toml runtime/pyproject.toml
 
 install: $(STAMP)
 
+$(BUF_STAMP):
+	npm install --prefix .tools --no-audit --no-fund --silent @bufbuild/buf@$(BUF_VERSION)
+	.tools/node_modules/.bin/buf --version
+	touch $(BUF_STAMP)
+
+tools: $(BUF_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py --output $(DEMO_DIR)
 
 services:
 	bash .ci/services
 
-test: $(STAMP) services lint
+test: $(STAMP) tools services lint
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)
@@ -40,6 +50,7 @@ goldens: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python tests/bench/bench_init.py
+	$(BIN)/python tests/bench/bench_plugin.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) dist build
