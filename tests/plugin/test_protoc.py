@@ -190,6 +190,13 @@ def test_print_proto_path_names_the_directory_of_potter_options() -> None:
     assert (options_proto_dir() / "potter" / "options.proto").is_file()
 
 
+def test_help_prints_usage_and_the_parameters() -> None:
+    run = _plugin("--help")
+
+    assert run.returncode == 0
+    assert "module=NAME, layers=service|sdk|both, project_dir=DIR, scaffolds=all|missing|none" in run.stdout.decode()
+
+
 def test_unknown_argument_prints_usage_and_exits_2() -> None:
     run = _plugin("--potter_out=x")
 
