@@ -137,6 +137,10 @@ class _Builder:
         location = self.where(file_name, path)
         # proto3 `optional` is a synthetic oneof; only real oneofs get the at-most-one check.
         in_oneof = field_proto.HasField("oneof_index") and not field_proto.proto3_optional
+        # proto2 singular fields have presence (descriptor.proto: LABEL_OPTIONAL in a proto2 file).
+        has_presence = field_proto.proto3_optional or (
+            self.files[file_name].syntax in ("", "proto2") and field_proto.label == F.LABEL_OPTIONAL
+        )
         is_repeated = field_proto.label == F.LABEL_REPEATED
         annotation, default, kind, type_class = self._value_type(field_proto)
         default_factory = ""
@@ -150,7 +154,7 @@ class _Builder:
             default, default_factory = "", "dict"
         elif is_repeated:
             annotation, default, default_factory = f"list[{annotation}]", "", "list"
-        elif kind is FieldKind.MESSAGE or field_proto.proto3_optional or in_oneof:
+        elif kind is FieldKind.MESSAGE or has_presence or in_oneof:
             annotation, default, is_optional = f"{annotation} | None", "None", True
         return Field(
             name=field_proto.name,
@@ -250,8 +254,25 @@ class _Builder:
             visit(root)
         return order
 
+    def _reject_editions(self, generate: list[d.FileDescriptorProto]) -> None:
+        """Editions files carry field presence in features this builder does not read yet."""
+        for file_proto in generate:
+            if file_proto.syntax == "editions":
+                edition = d.Edition.Name(file_proto.edition).removeprefix("EDITION_").lower()
+                self.report(
+                    error(
+                        f"{file_proto.name} uses edition {edition}; potter-gen does not support editions yet",
+                        'Use syntax = "proto3"',
+                        self.where(file_proto.name, (d.FileDescriptorProto.SYNTAX_FIELD_NUMBER,)),
+                    )
+                )
+
     def build(self) -> Project:
         generate = [self.files[name] for name in self.loaded.files_to_generate]
+        self._reject_editions(generate)
+        errors = [x for x in self.diagnostics if x.severity is Severity.ERROR]
+        if errors:
+            raise ValidationError(errors)
         own = [
             full
             for full, decl in self.declarations.items()

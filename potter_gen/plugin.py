@@ -21,14 +21,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from google.protobuf import descriptor_pb2 as d
 from google.protobuf.compiler import plugin_pb2
 from google.protobuf.message import DecodeError
 
 from potter_gen import __version__
 from potter_gen.descriptors import load_request
 from potter_gen.errors import Diagnostic, PotterError, UsageError, error
-from potter_gen.locations import SourceIndex
 from potter_gen.pipeline import generate_from_descriptors
 from potter_gen.render import OutputTree
 from potter_gen.resources import options_proto_dir
@@ -141,26 +139,6 @@ def parse_parameter(parameter: str) -> PluginOptions:
     return PluginOptions(values.get("module"), values.get("layers", "service"), project_dir, scaffolds)
 
 
-def _reject_editions(request: plugin_pb2.CodeGeneratorRequest) -> None:
-    """Fail on editions files: the model builder reads proto2/proto3 field presence only.
-
-    Without FEATURE_SUPPORTS_EDITIONS protoc and buf refuse such files
-    themselves (protobuf plugin.proto); this covers requests built by hand.
-    """
-    files = {f.name: f for f in request.proto_file}
-    problems = [
-        error(
-            f"{name} uses edition {d.Edition.Name(files[name].edition).removeprefix('EDITION_').lower()}; potter-gen does not support editions yet",
-            'Use syntax = "proto3"',
-            SourceIndex(files[name], name).location((d.FileDescriptorProto.SYNTAX_FIELD_NUMBER,)),
-        )
-        for name in request.file_to_generate
-        if name in files and files[name].syntax == "editions"
-    ]
-    if problems:
-        raise UsageError(problems)
-
-
 def select_files(tree: OutputTree, options: PluginOptions) -> OutputTree:
     """Return the files of `tree` to put in the response: every GENERATED file, and the SCAFFOLD files `options.scaffolds` asks for.
 
@@ -190,7 +168,6 @@ def generate_response(request: plugin_pb2.CodeGeneratorRequest) -> tuple[Respons
     response = Response(supported_features=Response.FEATURE_PROTO3_OPTIONAL)
     try:
         options = parse_parameter(request.parameter)
-        _reject_editions(request)
         generated = generate_from_descriptors(load_request(request), options.module)
     except PotterError as exc:
         response.error = exc.format()

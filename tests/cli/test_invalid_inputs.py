@@ -211,6 +211,13 @@ CASES = [
         "Rename one of the types; names must be unique across the protos of one project",
     ),
     Case(
+        "editions-file",
+        proto("editions.proto"),
+        f"{DATA}/editions.proto:2:1",
+        ("editions.proto uses edition 2023; potter-gen does not support editions yet",),
+        'Use syntax = "proto3"',
+    ),
+    Case(
         "package-name-not-derivable",
         proto("9lives.proto"),
         "",
