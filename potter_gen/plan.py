@@ -10,12 +10,15 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from potter_gen import __version__
 from potter_gen.manifest import BASE_DIR, MANIFEST, FileRecord, Invocation, Manifest, read_base, sha256
-from potter_gen.merge import Conflict, MergeStatus, merge_file
 from potter_gen.render import OutputTree
 from potter_gen.targets import FileKind
+
+if TYPE_CHECKING:
+    from potter_gen.merge import Conflict
 
 
 class Action(enum.Enum):
@@ -160,6 +163,9 @@ def plan_run(
             if _base(project_dir, relative) != new:
                 pending.append(relative)
         else:
+            # Imported here: libcst costs ~0.4 s of start-up that init and the plugin never need.
+            from potter_gen.merge import MergeStatus, merge_file
+
             result = merge_file(relative, _base(project_dir, relative), disk, new)
             final = result.text
             if result.status is MergeStatus.CONFLICTED:
