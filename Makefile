@@ -51,6 +51,7 @@ goldens: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python tests/bench/bench_init.py
 	$(BIN)/python tests/bench/bench_plugin.py
+	$(BIN)/python tests/bench/bench_update.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) dist build
