@@ -605,15 +605,24 @@ class _Builder:
                     )
                 )
             transports.append(known)
-        rpcs = tuple(
-            self._build_rpc(file_proto, service_proto.name, (*path, SERVICE_METHOD, i), method, messages, aggregates)
-            for i, method in enumerate(service_proto.method)
-        )
+        rpcs = []
+        for i, method in enumerate(service_proto.method):
+            if method.client_streaming:
+                kind = "bidirectional" if method.server_streaming else "client"
+                self.report(
+                    warning(
+                        f"RPC {method.name} is {kind} streaming, which only gRPC can serve; REST skips it",
+                        "It will be served once the gRPC transport is generated",
+                        self.where(file_proto.name, (*path, SERVICE_METHOD, i)),
+                    )
+                )
+                continue
+            rpcs.append(self._build_rpc(file_proto, service_proto.name, (*path, SERVICE_METHOD, i), method, messages, aggregates))
         return Service(
             name=service_proto.name,
             full_name=f".{file_proto.package}.{service_proto.name}" if file_proto.package else f".{service_proto.name}",
             transports=tuple(dict.fromkeys(transports)),
-            rpcs=rpcs,
+            rpcs=tuple(rpcs),
             proto_file=file_proto.name,
             comment=self.comment(file_proto.name, path),
             location=self.where(file_proto.name, path),
@@ -663,7 +672,8 @@ class _Builder:
             else:
                 aggregate_name = command.aggregate
         request, response = messages[method.input_type], messages[method.output_type]
-        match = standard_methods.match_standard_method(method.name, role, request, aggregates)
+        # A streaming RPC is never a standard method (AIP-131..135 are unary).
+        match = None if method.server_streaming else standard_methods.match_standard_method(method.name, role, request, aggregates)
         if match is not None and aggregate_name and match[1].name != aggregate_name:
             match = None
         if not aggregate_name:

@@ -328,6 +328,13 @@ class Rpc:
         return f"{self.name}HandlerBase"
 
     @property
+    def base_kind(self) -> str:
+        """Return the runtime handler base: `ServerStreamHandler`, `CommandHandler` or `QueryHandler`."""
+        if self.server_streaming:
+            return "ServerStreamHandler"
+        return "CommandHandler" if self.role is Role.COMMAND else "QueryHandler"
+
+    @property
     def package(self) -> str:
         """Return the application sub-package of the handler (`commands`/`queries`)."""
         return "commands" if self.role is Role.COMMAND else "queries"

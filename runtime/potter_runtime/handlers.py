@@ -7,6 +7,7 @@ This module must not know about transports, buses or storage.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
 from typing import ClassVar, Generic, TypeVar
 
 RequestT = TypeVar("RequestT")
@@ -58,4 +59,29 @@ class QueryHandler(ABC, Generic[RequestT, ResponseT]):
 
         Raises:
             ServiceError: Any subclass, mapped to the transport's error format.
+        """
+
+
+class ServerStreamHandler(ABC, Generic[RequestT, ResponseT]):
+    """Handles one server-streaming RPC: one request, a stream of responses.
+
+    Attributes:
+        rpc_name: Proto RPC name (ClassVar str), e.g. ``"WatchItems"``.
+    """
+
+    rpc_name: ClassVar[str] = ""
+
+    @abstractmethod
+    def handle(self, request: RequestT) -> AsyncIterator[ResponseT]:
+        """Stream the responses (write it as an ``async def`` that ``yield``s).
+
+        Args:
+            request: The RPC's request message.
+
+        Returns:
+            An async iterator of response messages.
+
+        Raises:
+            ServiceError: Any subclass; raised before the first response it
+                becomes the transport's error, after it the stream ends.
         """

@@ -5,8 +5,10 @@ This module must not define routes or business logic; generated routers do that.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 
 from potter_runtime.errors import DomainError, ServiceError
@@ -66,3 +68,31 @@ def install_error_handlers(app: FastAPI) -> None:
         app: The FastAPI application to configure.
     """
     app.add_exception_handler(ServiceError, _handle_service_error)
+
+
+NDJSON = "application/x-ndjson"
+
+
+async def ndjson_response(stream: AsyncIterator[BaseModel]) -> StreamingResponse:
+    """Serve a server-streaming RPC over REST as newline-delimited JSON.
+
+    The first message is awaited before the response starts, so a
+    ``ServiceError`` raised up front (e.g. 404, 501) is still answered as
+    problem+json with its status; later errors end the stream.
+
+    Args:
+        stream: the handler's async iterator of response messages.
+
+    Returns:
+        A 200 ``application/x-ndjson`` response: one JSON message per line.
+    """
+    first = await anext(stream, None)
+
+    async def lines() -> AsyncIterator[bytes]:
+        if first is None:
+            return
+        yield first.model_dump_json(by_alias=True).encode() + b"\n"
+        async for message in stream:
+            yield message.model_dump_json(by_alias=True).encode() + b"\n"
+
+    return StreamingResponse(lines(), media_type=NDJSON)

@@ -30,7 +30,7 @@ def _update(request: pytest.FixtureRequest) -> bool:
 @pytest.mark.golden_test("../../golden/*/case.yml")
 def test_golden_tree(golden, in_repo: Path, request: pytest.FixtureRequest) -> None:  # type: ignore[no-untyped-def]
     """The generated tree and diagnostics equal the recorded ones, byte for byte."""
-    generated = generate_tree([Path(p) for p in golden["protos"]])
+    generated = generate_tree([Path(p) for p in golden["protos"]], [Path(p) for p in golden.get("include") or []])
     assert "\n".join(d.format() for d in generated.diagnostics) == golden.out["diagnostics"]
     actual = {path: file.text.encode() for path, file in generated.tree.items()}
     expected_dir = Path(golden.path).parent / "tree"

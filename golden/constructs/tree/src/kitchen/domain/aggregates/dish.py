@@ -1,0 +1,9 @@
+"""The Dish aggregate: your behaviour and invariants on the generated state handling."""
+
+from __future__ import annotations
+
+from kitchen.domain.aggregates.dish_base import DishAggregateBase
+
+
+class DishAggregate(DishAggregateBase):
+    """The Dish aggregate."""
