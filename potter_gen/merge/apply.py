@@ -58,8 +58,9 @@ class _Merger:
     def merge_definition(
         self, name: str, base: cst.BaseStatement | None, ours: cst.BaseStatement, theirs: cst.BaseStatement
     ) -> cst.BaseStatement:
-        ours_code, theirs_code = code(ours), code(theirs)
-        base_code = code(base) if base is not None else None
+        # Comments and blank lines above a definition are the user's: compared apart from the code.
+        ours_code, theirs_code = code(_bare(ours)), code(_bare(theirs))
+        base_code = code(_bare(base)) if base is not None else None
         if ours_code == theirs_code or theirs_code == base_code:
             return ours
         if ours_code == base_code:
@@ -171,7 +172,7 @@ class _Merger:
             theirs_statement = theirs_keyed.get(key)
             base_statement = base_keyed.get(key)
             if theirs_statement is None:
-                if base_statement is not None and code(base_statement) == code(statement):
+                if base_statement is not None and _untouched(base_statement, statement):
                     continue  # the generator dropped it and the user never touched it
                 if base_statement is not None:
                     self.kept.append(qualified)
@@ -256,6 +257,22 @@ class _Merger:
                 continue
             additions.append(_only(statement, lambda n: n in added))
         return [*out[:insert_at], *additions, *out[insert_at:]]
+
+
+def _bare(statement: cst.BaseStatement) -> cst.BaseStatement:
+    """Return `statement` without the comments and blank lines above it."""
+    return statement.with_changes(leading_lines=()) if hasattr(statement, "leading_lines") else statement
+
+
+def _comments(statement: cst.BaseStatement) -> tuple[str, ...]:
+    """Return the comments above `statement` (blank lines do not count)."""
+    lines = getattr(statement, "leading_lines", ())
+    return tuple(line.comment.value for line in lines if line.comment is not None)
+
+
+def _untouched(base: cst.BaseStatement, ours: cst.BaseStatement) -> bool:
+    """Tell whether the user left a definition as generated (blank lines around it aside)."""
+    return code(_bare(base)) == code(_bare(ours)) and _comments(base) == _comments(ours)
 
 
 def _with_aliases(statement: cst.BaseStatement, aliases: Sequence[cst.ImportAlias]) -> cst.BaseStatement:
