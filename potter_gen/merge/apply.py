@@ -62,9 +62,9 @@ class _Merger:
         ours_code, theirs_code = code(_bare(ours)), code(_bare(theirs))
         base_code = code(_bare(base)) if base is not None else None
         if ours_code == theirs_code or theirs_code == base_code:
-            return ours
+            return _with_leading(ours, base, ours, theirs)
         if ours_code == base_code:
-            return theirs.with_changes(leading_lines=ours.leading_lines) if hasattr(ours, "leading_lines") else theirs
+            return _with_leading(theirs, base, ours, theirs)
         if isinstance(ours, cst.ClassDef) and isinstance(theirs, cst.ClassDef):
             merged_class = self.merge_class(name, base if isinstance(base, cst.ClassDef) else None, ours, theirs)
             if merged_class is not None:
@@ -120,7 +120,7 @@ class _Merger:
         return skeleton.with_changes(
             decorators=self._decorators(base.decorators, ours.decorators, theirs.decorators),
             body=ours.body.with_changes(body=body),
-            leading_lines=ours.leading_lines,
+            leading_lines=_leading(base, ours, theirs),
         )
 
     def merge_class(
@@ -143,7 +143,7 @@ class _Merger:
         return skeleton.with_changes(
             decorators=self._decorators(base.decorators if base else (), ours.decorators, theirs.decorators),
             body=ours.body.with_changes(body=body or [cst.SimpleStatementLine([cst.Pass()])]),
-            leading_lines=ours.leading_lines,
+            leading_lines=_leading(base, ours, theirs),
         )
 
     # -- a whole body ----------------------------------------------------------
@@ -268,6 +268,23 @@ def _comments(statement: cst.BaseStatement) -> tuple[str, ...]:
     """Return the comments above `statement` (blank lines do not count)."""
     lines = getattr(statement, "leading_lines", ())
     return tuple(line.comment.value for line in lines if line.comment is not None)
+
+
+def _leading(base: cst.BaseStatement | None, ours: cst.BaseStatement, theirs: cst.BaseStatement) -> Sequence[cst.EmptyLine]:
+    """Return the lines above a merged definition: the user's, unless only the generator changed their comments."""
+    generator_changed = base is not None and _comments(theirs) != _comments(base)
+    if generator_changed and base is not None and _comments(ours) == _comments(base) and hasattr(theirs, "leading_lines"):
+        return theirs.leading_lines
+    return getattr(ours, "leading_lines", ())
+
+
+def _with_leading(
+    chosen: cst.BaseStatement, base: cst.BaseStatement | None, ours: cst.BaseStatement, theirs: cst.BaseStatement
+) -> cst.BaseStatement:
+    """Return `chosen` with the merged lines above it."""
+    if not hasattr(chosen, "leading_lines"):
+        return chosen
+    return chosen.with_changes(leading_lines=_leading(base, ours, theirs))
 
 
 def _untouched(base: cst.BaseStatement, ours: cst.BaseStatement) -> bool:
