@@ -126,6 +126,9 @@ USER_HELPER_FIRST = (
     'ServiceSettings\n\n\ndef env_name() -> str:\n    return "dev"\n\n\nDEFAULT_PORT',
 )
 
+COMMENTED_BASE = apply(BASE, [("\n\ndef archive_route", "\n\n# Route of the archive RPC.\ndef archive_route")])
+GEN_COMMENT = ("# Route of the archive RPC.", "# Route of the archive RPC (soft delete).")
+
 CASES = [
     # -- one side only ----------------------------------------------------------
     Case("untouched-ours-takes-theirs", ours=[], theirs=[SIGNATURE, IMPORT_RENAME, GEN_NEW_FUNCTION, DROP_UNARCHIVE]),
@@ -290,6 +293,18 @@ CASES = [
         theirs=[("DEFAULT_PORT = 8000", "DEFAULT_PORT = 8080")],
     ),
     Case(
+        "generator-changes-the-comment-above-an-untouched-definition",
+        base=COMMENTED_BASE,
+        ours=[USER_BODY],
+        theirs=[GEN_COMMENT],
+    ),
+    Case(
+        "generator-changes-the-comment-above-a-definition-whose-body-the-user-changed",
+        base=COMMENTED_BASE,
+        ours=[("/api/v1/items/archive_item", "/api/v1/items/archive")],
+        theirs=[GEN_COMMENT],
+    ),
+    Case(
         "user-added-helper-above-an-untouched-constant-the-generator-removes",
         base=SETTINGS_BASE,
         ours=[USER_HELPER_FIRST],
@@ -332,6 +347,17 @@ def test_merging_the_result_again_is_unchanged(case: Case) -> None:
     repeated = merge_file(PATH, base, result.text, theirs)
     assert repeated.status is MergeStatus.UNCHANGED, repeated.text
     assert repeated.text == result.text
+
+
+def test_definition_only_the_generator_touched_is_removed_when_the_generator_drops_it() -> None:
+    """Two updates: the generator rewords a comment, then drops the definition; the user never touched it."""
+    ours = apply(COMMENTED_BASE, [USER_BODY])
+    first_theirs = apply(COMMENTED_BASE, [GEN_COMMENT])
+    first = merge_file(PATH, COMMENTED_BASE, ours, first_theirs)
+    second_theirs = apply(first_theirs, [("\n\n# Route of the archive RPC (soft delete).\ndef archive_route() -> str:\n    return \"/api/v1/items/archive_item\"\n", "")])
+    second = merge_file(PATH, first_theirs, first.text, second_theirs)
+    assert second.kept == ()
+    assert "def archive_route" not in second.text
 
 
 # -- conflicts ----------------------------------------------------------------------
