@@ -44,6 +44,7 @@ def write_tree(root: Path, files: Mapping[str, bytes], delete: Collection[str] =
         OutputError: a file or directory could not be written (permission,
             a path through a regular file, disk full); nothing was changed.
     """
+    root = root.resolve()  # "." must stage beside the project, not inside it
     try:
         staging = Path(tempfile.mkdtemp(prefix=".potter-staging-", dir=_staging_parent(root)))
     except OSError as exc:
