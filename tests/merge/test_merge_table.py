@@ -187,7 +187,7 @@ CASES = [
     ),
     Case(
         "user-added-comment-in-body",
-        ours=[('        raise NotImplementedError("ArchiveItem")\n', '        # TODO: archive for real\n        raise NotImplementedError("ArchiveItem")\n')],
+        ours=[('        raise NotImplementedError("ArchiveItem")\n', '        # archive for real later\n        raise NotImplementedError("ArchiveItem")\n')],
         theirs=[SIGNATURE, IMPORT_RENAME],
     ),
     Case(

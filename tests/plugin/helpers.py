@@ -6,7 +6,6 @@ any current directory.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -40,13 +39,10 @@ PROTOS = {
 
 
 def require_tool(path: Path, how: str) -> Path:
-    """Return `path`, or skip the test when it is missing; with CI=true a missing tool fails the test."""
+    """Return `path`; a missing tool fails the test with how to install it (never a skip)."""
     if path.exists():
         return path
-    message = f"{path} is missing; {how}"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+    pytest.fail(f"{path} is missing; {how}")
 
 
 def run_protoc(
