@@ -16,7 +16,7 @@ BUF_STAMP := .tools/.buf-$(BUF_VERSION)
 $(STAMP): pyproject.toml runtime/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]' -e runtime
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -e 'runtime[service]'
 	touch $(STAMP)
 
 install: $(STAMP)

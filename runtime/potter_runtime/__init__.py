@@ -1,51 +1,74 @@
-"""potter-runtime: the shared library that potter-gen generated services import.
+"""potter-runtime: the shared library that potter-gen generated services and SDKs import.
 
-Only re-exports; each submodule holds one responsibility.
+Only re-exports, imported on first use (PEP 562) so that a client SDK, which
+installs the package without its `service` extra, never imports FastAPI or
+SQLAlchemy. Each submodule holds one responsibility.
 """
 
-from potter_runtime.aggregate import AggregateRoot
-from potter_runtime.errors import (
-    ConcurrencyError,
-    DeadlineExceededError,
-    DomainError,
-    InvalidArgumentError,
-    NotFoundError,
-    NotImplementedRpcError,
-    ServiceError,
-)
-from potter_runtime.event_store import EventStore, NewEvent, SqlEventStore, StoredEvent
-from potter_runtime.handlers import CommandHandler, QueryHandler
-from potter_runtime.messages import DomainEvent, Message, ValueObject
-from potter_runtime.pagination import paginate
-from potter_runtime.repository import EventSourcedRepository, Repository
-from potter_runtime.rest import ProblemDetails, install_error_handlers
-from potter_runtime.settings import ServiceSettings
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from potter_runtime.aggregate import AggregateRoot
+    from potter_runtime.client import ApiError, AsyncClient, Client, RetryPolicy, Route
+    from potter_runtime.errors import (
+        ConcurrencyError,
+        DeadlineExceededError,
+        DomainError,
+        InvalidArgumentError,
+        NotFoundError,
+        NotImplementedRpcError,
+        ServiceError,
+    )
+    from potter_runtime.event_store import EventStore, NewEvent, SqlEventStore, StoredEvent
+    from potter_runtime.handlers import CommandHandler, QueryHandler
+    from potter_runtime.messages import DomainEvent, Message, ValueObject
+    from potter_runtime.pagination import paginate
+    from potter_runtime.repository import EventSourcedRepository, Repository
+    from potter_runtime.rest import ProblemDetails, install_error_handlers
+    from potter_runtime.settings import ServiceSettings
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "AggregateRoot",
-    "CommandHandler",
-    "ConcurrencyError",
-    "DeadlineExceededError",
-    "DomainError",
-    "DomainEvent",
-    "EventSourcedRepository",
-    "Repository",
-    "EventStore",
-    "InvalidArgumentError",
-    "Message",
-    "NewEvent",
-    "NotFoundError",
-    "NotImplementedRpcError",
-    "ProblemDetails",
-    "QueryHandler",
-    "ServiceError",
-    "ServiceSettings",
-    "SqlEventStore",
-    "StoredEvent",
-    "ValueObject",
-    "__version__",
-    "install_error_handlers",
-    "paginate",
-]
+_SUBMODULE = {
+    "AggregateRoot": "aggregate",
+    "ApiError": "client",
+    "AsyncClient": "client",
+    "Client": "client",
+    "RetryPolicy": "client",
+    "Route": "client",
+    "CommandHandler": "handlers",
+    "ConcurrencyError": "errors",
+    "DeadlineExceededError": "errors",
+    "DomainError": "errors",
+    "DomainEvent": "messages",
+    "EventSourcedRepository": "repository",
+    "EventStore": "event_store",
+    "InvalidArgumentError": "errors",
+    "Message": "messages",
+    "NewEvent": "event_store",
+    "NotFoundError": "errors",
+    "NotImplementedRpcError": "errors",
+    "ProblemDetails": "rest",
+    "QueryHandler": "handlers",
+    "Repository": "repository",
+    "ServiceError": "errors",
+    "ServiceSettings": "settings",
+    "SqlEventStore": "event_store",
+    "StoredEvent": "event_store",
+    "ValueObject": "messages",
+    "install_error_handlers": "rest",
+    "paginate": "pagination",
+}
+
+__all__ = sorted([*_SUBMODULE, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    """Import the submodule that defines `name` on first access (PEP 562)."""
+    module = _SUBMODULE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'potter_runtime' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"potter_runtime.{module}"), name)
