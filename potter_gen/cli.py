@@ -17,9 +17,12 @@ from typing import Any, TypeVar
 import click
 
 from potter_gen import __version__, check
-from potter_gen.errors import Diagnostic, ExitCode, PotterError
+from potter_gen.errors import Diagnostic, ExitCode, PotterError, UsageError, error
+from potter_gen.manifest import read_manifest
 from potter_gen.pipeline import ProjectRun, init_project, run_project
 from potter_gen.plan import Action
+from potter_gen.render import sdk_package
+from potter_gen.targets import Layer
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -82,6 +85,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     Start a project:    potter-gen init --proto api/service.proto --output my-service
     After proto edits:  potter-gen update      (in the project: merges into your files)
     In CI:              potter-gen check       (exit 1 when code and protos drift)
+    A client package:   potter-gen sdk --proto api/service.proto --output my-client
     """
     ctx.obj = {"debug": debug}
 
@@ -221,6 +225,34 @@ def check_command(
     click.echo(formatter(findings, with_diff), nl=False)
     if findings:
         click.get_current_context().exit(ExitCode.FAILURE)
+
+
+@main.command()
+@click.option("--proto", "protos", multiple=True, type=click.Path(path_type=Path), help="A .proto file to generate from (repeatable).")
+@_include_option
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="Directory of the client package.")
+@_module_option
+@click.option("--force", is_flag=True, help="Write a new SDK into a non-empty directory.")
+@_reports_errors
+def sdk(protos: tuple[Path, ...], include_dirs: tuple[Path, ...], output: Path, module: str | None, force: bool) -> None:
+    """Generate the typed client package (`<module>-client`) of the service into OUTPUT.
+
+    The first run needs --proto; OUTPUT then records the invocation, so
+    `potter-gen sdk -o OUTPUT` (or `potter-gen generate` and `check` in
+    OUTPUT) regenerates it. Every SDK file is generated: regenerating
+    rewrites them all.
+    """
+    manifest = read_manifest(output) if output.is_dir() else None
+    if manifest is not None and manifest.invocation.layer is Layer.SDK:
+        _run(output, False, protos, include_dirs, module, False, "fail")
+        return
+    if manifest is not None:
+        raise UsageError([error(f"{output} holds a service project", "Give the SDK a directory of its own", file=str(output))])
+    if not protos:
+        raise UsageError([error(f"{output} holds no SDK yet, so --proto is needed", "Pass --proto FILE (and -I DIR for imports)")])
+    generated = init_project(protos, output, include_dirs, module, force, Layer.SDK)
+    _print_diagnostics(generated.diagnostics)
+    click.echo(f"Wrote {len(generated.tree)} files for package '{sdk_package(generated.project)}' to {output}")
 
 
 @main.command()

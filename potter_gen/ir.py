@@ -397,6 +397,25 @@ class Project:
         return tuple(m for m in self.messages if not m.is_domain)
 
     @property
+    def api_messages(self) -> tuple[Message, ...]:
+        """Return the messages an API client sees: RPC requests and responses and what they use, dependencies first."""
+        by_class = {m.class_name: m for m in self.messages}
+        wanted: set[str] = set()
+        pending = [name for rpc in self.rpcs for name in (rpc.request.class_name, rpc.response.class_name)]
+        while pending:
+            name = pending.pop()
+            if name in by_class and name not in wanted:
+                wanted.add(name)
+                pending.extend(by_class[name].dependencies)
+        return tuple(m for m in self.messages if m.class_name in wanted)
+
+    @property
+    def api_enums(self) -> tuple[Enum, ...]:
+        """Return the enums the `api_messages` use."""
+        used = {name for m in self.api_messages for name in m.dependencies}
+        return tuple(e for e in self.enums if e.class_name in used)
+
+    @property
     def events(self) -> tuple[Event, ...]:
         """Return every event of every aggregate."""
         return tuple(e for a in self.aggregates for e in a.events)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from potter_gen.errors import UsageError, error
-from potter_gen.targets import FileKind
+from potter_gen.targets import FileKind, Layer
 
 STATE_DIR = ".potter"
 MANIFEST = f"{STATE_DIR}/manifest.json"
@@ -38,11 +38,14 @@ class Invocation:
         protos: the `--proto` files.
         include_dirs: the `-I` directories (empty: each proto's directory).
         module: the `--module` override, or None.
+        layer: what the directory holds: the service project (`init`) or the
+            client SDK (`sdk`).
     """
 
     protos: tuple[str, ...]
     include_dirs: tuple[str, ...] = ()
     module: str | None = None
+    layer: Layer = Layer.SERVICE
 
     def resolve(self, project_dir: Path) -> tuple[list[Path], list[Path]]:
         """Return (proto files, include dirs) as paths usable from the current directory."""
@@ -52,12 +55,14 @@ class Invocation:
         return [here(p) for p in self.protos], [here(i) for i in self.include_dirs]
 
     @staticmethod
-    def relative_to(project_dir: Path, protos: list[Path], include_dirs: list[Path], module: str | None) -> Invocation:
+    def relative_to(
+        project_dir: Path, protos: list[Path], include_dirs: list[Path], module: str | None, layer: Layer = Layer.SERVICE
+    ) -> Invocation:
         """Record `protos` and `include_dirs` relative to `project_dir`."""
         def rel(path: Path) -> str:
             return Path(os.path.relpath(path.resolve(), project_dir.resolve())).as_posix()
 
-        return Invocation(tuple(rel(p) for p in protos), tuple(rel(i) for i in include_dirs), module)
+        return Invocation(tuple(rel(p) for p in protos), tuple(rel(i) for i in include_dirs), module, layer)
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,7 @@ class Manifest:
                 "protos": list(self.invocation.protos),
                 "include_dirs": list(self.invocation.include_dirs),
                 "module": self.invocation.module,
+                "layer": self.invocation.layer.value,
             },
             "files": {p: {"kind": r.kind.value, "sha256": r.sha256} for p, r in sorted(self.files.items())},
             "pending_merge": sorted(self.pending_merge),
@@ -108,7 +114,12 @@ class Manifest:
             return Manifest(
                 generator_version=document["generator_version"],
                 proto_fingerprint=document["proto_fingerprint"],
-                invocation=Invocation(tuple(invocation["protos"]), tuple(invocation["include_dirs"]), invocation["module"]),
+                invocation=Invocation(
+                    tuple(invocation["protos"]),
+                    tuple(invocation["include_dirs"]),
+                    invocation["module"],
+                    Layer(invocation.get("layer", Layer.SERVICE.value)),
+                ),
                 files={p: FileRecord(FileKind(r["kind"]), r["sha256"]) for p, r in document["files"].items()},
                 pending_merge=tuple(document.get("pending_merge", ())),
             )

@@ -17,6 +17,7 @@ from potter_gen.ir import Project
 from potter_gen.manifest import Invocation, require_manifest
 from potter_gen.plan import Plan, fingerprint, is_in_sync, plan_run
 from potter_gen.render import OutputTree, render_project
+from potter_gen.targets import Layer
 from potter_gen.write import write_tree
 
 
@@ -35,13 +36,16 @@ class Generated:
     diagnostics: tuple[Diagnostic, ...]
 
 
-def generate_tree(protos: Sequence[Path], include_dirs: Sequence[Path] = (), module: str | None = None) -> Generated:
+def generate_tree(
+    protos: Sequence[Path], include_dirs: Sequence[Path] = (), module: str | None = None, layer: Layer = Layer.SERVICE
+) -> Generated:
     """Load, validate and render `protos` in memory.
 
     Args:
         protos: `.proto` files to generate from.
         include_dirs: `-I` directories (default: each proto's directory).
         module: the Python package name, overriding the protos' `module_name`.
+        layer: the service project or the client SDK.
 
     Raises:
         UsageError: a proto file is missing or outside every include dir.
@@ -49,11 +53,14 @@ def generate_tree(protos: Sequence[Path], include_dirs: Sequence[Path] = (), mod
         ValidationError: the protos break a potter rule.
     """
     loaded, protoc_diagnostics = load_protos(protos, include_dirs)
-    return generate_from_descriptors(loaded, module, protoc_diagnostics)
+    return generate_from_descriptors(loaded, module, protoc_diagnostics, layer)
 
 
 def generate_from_descriptors(
-    loaded: LoadedProtos, module: str | None = None, protoc_diagnostics: Sequence[Diagnostic] = ()
+    loaded: LoadedProtos,
+    module: str | None = None,
+    protoc_diagnostics: Sequence[Diagnostic] = (),
+    layer: Layer = Layer.SERVICE,
 ) -> Generated:
     """Validate and render already-loaded descriptors (the protoc plugin's entry).
 
@@ -61,13 +68,18 @@ def generate_from_descriptors(
         ValidationError: the protos break a potter rule.
     """
     project = build_project(loaded, module)
-    return Generated(project, render_project(project), (*protoc_diagnostics, *project.diagnostics))
+    return Generated(project, render_project(project, layer), (*protoc_diagnostics, *project.diagnostics))
 
 
 def init_project(
-    protos: Sequence[Path], output: Path, include_dirs: Sequence[Path] = (), module: str | None = None, force: bool = False
+    protos: Sequence[Path],
+    output: Path,
+    include_dirs: Sequence[Path] = (),
+    module: str | None = None,
+    force: bool = False,
+    layer: Layer = Layer.SERVICE,
 ) -> Generated:
-    """Scaffold a new project from `protos` into `output`, atomically.
+    """Scaffold a new project (or client SDK, by `layer`) from `protos` into `output`, atomically.
 
     Raises:
         UsageError: `output` is a non-empty directory and `force` is False,
@@ -85,8 +97,8 @@ def init_project(
             [error(f"{output} is not empty", "Choose an empty --output directory, or pass --force to write over it", file=str(output))]
         )
     loaded, protoc_diagnostics = load_protos(protos, include_dirs)
-    generated = generate_from_descriptors(loaded, module, protoc_diagnostics)
-    invocation = Invocation.relative_to(output, list(protos), list(include_dirs), module)
+    generated = generate_from_descriptors(loaded, module, protoc_diagnostics, layer)
+    invocation = Invocation.relative_to(output, list(protos), list(include_dirs), module, layer)
     proto_fingerprint = fingerprint(loaded.file_set.SerializeToString(deterministic=True), module)
     # Planned as a run over an empty project: every file is created, with its merge base and the manifest.
     plan = plan_run(None, generated.tree, None, invocation, proto_fingerprint, merge=False)
@@ -145,13 +157,14 @@ def run_project(
             list(protos) or invocation.resolve(project_dir)[0],
             list(include_dirs) or invocation.resolve(project_dir)[1],
             module if module is not None else invocation.module,
+            invocation.layer,
         )
     proto_paths, include_paths = invocation.resolve(project_dir)
     loaded, protoc_diagnostics = load_protos(proto_paths, include_paths)
     proto_fingerprint = fingerprint(loaded.file_set.SerializeToString(deterministic=True), invocation.module)
     if invocation == manifest.invocation and is_in_sync(project_dir, manifest, proto_fingerprint):
         return ProjectRun(Plan(()), (), False)
-    generated = generate_from_descriptors(loaded, invocation.module, protoc_diagnostics)
+    generated = generate_from_descriptors(loaded, invocation.module, protoc_diagnostics, invocation.layer)
     plan = plan_run(project_dir, generated.tree, manifest, invocation, proto_fingerprint, merge)
     written = False
     if write and (markers or not plan.conflicts) and (plan.writes or plan.deletes):

@@ -28,9 +28,9 @@ from potter_gen import __version__
 from potter_gen.descriptors import load_request
 from potter_gen.errors import Diagnostic, PotterError, UsageError, error
 from potter_gen.pipeline import generate_from_descriptors
-from potter_gen.render import OutputTree
+from potter_gen.render import OutputTree, render_project
 from potter_gen.resources import options_proto_dir
-from potter_gen.targets import FileKind
+from potter_gen.targets import FileKind, Layer
 
 Response = plugin_pb2.CodeGeneratorResponse
 
@@ -42,6 +42,8 @@ PARAMETERS = {
     "scaffolds": "all|missing|none",
 }
 _LAYERS = ("service", "sdk", "both")
+#: Where `layers=both` puts the client SDK, relative to the output directory.
+SDK_DIR = "sdk"
 _SCAFFOLDS = ("all", "missing", "none")
 _USAGE = """\
 usage: protoc-gen-potter [--version | --print-proto-path]
@@ -66,7 +68,9 @@ class PluginOptions:
 
     Attributes:
         module: the Python package name (like `potter-gen --module`), or None.
-        layers: "service" (the only layer generated so far), "sdk" or "both".
+        layers: "service" (the project `potter-gen init` makes), "sdk" (the
+            client package `potter-gen sdk` makes) or "both" (the SDK under
+            `SDK_DIR/`).
         project_dir: the project directory as seen from protoc's current
             directory (the same directory as `--potter_out`), or None.
         scaffolds: which SCAFFOLD files to emit: "all", "missing" (those
@@ -95,8 +99,7 @@ def parse_parameter(parameter: str) -> PluginOptions:
 
     Raises:
         UsageError: an unknown or repeated key, an item without `=`, an
-            empty or unknown value, `layers` other than "service" (the SDK
-            is not generated yet), `scaffolds=missing` without
+            empty or unknown value, `scaffolds=missing` without
             `project_dir`, or a `project_dir` that is not a directory.
     """
     values: dict[str, str] = {}
@@ -116,13 +119,6 @@ def parse_parameter(parameter: str) -> PluginOptions:
     for key, choices in (("layers", _LAYERS), ("scaffolds", _SCAFFOLDS)):
         if key in values and values[key] not in choices:
             problems.append(error(f"{key}={values[key]} is not valid", f"Use one of {', '.join(choices)}"))
-    if values.get("layers", "service") in ("sdk", "both"):
-        problems.append(
-            error(
-                f"layers={values['layers']}: the SDK layer is not generated yet, so nothing was generated",
-                "Use layers=service (the default)",
-            )
-        )
     project_dir = Path(values["project_dir"]) if "project_dir" in values else None
     scaffolds = values.get("scaffolds", "missing" if project_dir else "none")
     if scaffolds == "missing" and project_dir is None:
@@ -168,11 +164,15 @@ def generate_response(request: plugin_pb2.CodeGeneratorRequest) -> tuple[Respons
     response = Response(supported_features=Response.FEATURE_PROTO3_OPTIONAL)
     try:
         options = parse_parameter(request.parameter)
-        generated = generate_from_descriptors(load_request(request), options.module)
+        layer = Layer.SDK if options.layers == "sdk" else Layer.SERVICE
+        generated = generate_from_descriptors(load_request(request), options.module, layer=layer)
     except PotterError as exc:
         response.error = exc.format()
         return response, ()
-    for path, output in sorted(select_files(generated.tree, options).items()):
+    tree = select_files(generated.tree, options)
+    if options.layers == "both":
+        tree.update({f"{SDK_DIR}/{path}": output for path, output in render_project(generated.project, Layer.SDK).items()})
+    for path, output in sorted(tree.items()):
         response.file.add(name=path, content=output.text)
     return response, generated.diagnostics
 

@@ -4,8 +4,8 @@ GENERATED files are rewritten on every run and carry the DO NOT EDIT header;
 SCAFFOLD files are written once and then belong to the user (DESIGN.md,
 "File ownership"). A path pattern may use `{package}`, and, per fan-out,
 `{aggregate}` (one file per aggregate) or `{rpc_package}`/`{rpc}` (one file
-per RPC). Templates live under `templates/` at the same relative path plus
-`.j2`. Pure data.
+per RPC); SDK paths use `{sdk_package}`. Templates live under
+`templates/<layer>/` at the same relative path plus `.j2`. Pure data.
 """
 
 from __future__ import annotations
@@ -19,6 +19,13 @@ class FileKind(enum.Enum):
 
     GENERATED = "generated"
     SCAFFOLD = "scaffold"
+
+
+class Layer(enum.Enum):
+    """What a run generates: the service project or the typed client SDK."""
+
+    SERVICE = "service"
+    SDK = "sdk"
 
 
 class FanOut(enum.Enum):
@@ -37,16 +44,18 @@ class Target:
         path: output path pattern, relative to the project directory.
         kind: GENERATED or SCAFFOLD.
         fan_out: once per project, per aggregate or per RPC.
+        layer: the table the row belongs to (its template directory).
     """
 
     path: str
     kind: FileKind
     fan_out: FanOut = FanOut.PROJECT
+    layer: Layer = Layer.SERVICE
 
     @property
     def template(self) -> str:
         """Return the template's path relative to `templates/`."""
-        return f"service/{self.path}.j2"
+        return f"{self.layer.value}/{self.path}.j2"
 
 
 G, S = FileKind.GENERATED, FileKind.SCAFFOLD
@@ -84,3 +93,25 @@ SERVICE_TARGETS: tuple[Target, ...] = (
     Target("tests/conftest.py", S),
     Target("tests/test_rest.py", S),
 )
+
+_SDK = "src/{sdk_package}"
+
+# Every SDK file is GENERATED: an SDK is regenerated whole, never edited.
+SDK_TARGETS: tuple[Target, ...] = tuple(
+    Target(path, G, layer=Layer.SDK)
+    for path in (
+        "pyproject.toml",
+        "README.md",
+        ".gitignore",
+        f"{_SDK}/__init__.py",
+        f"{_SDK}/py.typed",
+        f"{_SDK}/models.py",
+        f"{_SDK}/errors.py",
+        f"{_SDK}/routes.py",
+        f"{_SDK}/client.py",
+        f"{_SDK}/async_client.py",
+        "tests/test_client.py",
+    )
+)
+
+TARGETS: dict[Layer, tuple[Target, ...]] = {Layer.SERVICE: SERVICE_TARGETS, Layer.SDK: SDK_TARGETS}

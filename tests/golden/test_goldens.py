@@ -1,8 +1,8 @@
 """Golden tests: the whole generated tree of each case under `golden/<case>/`.
 
 `golden/<case>/case.yml` (pytest-golden) names the input protos and holds the
-expected diagnostics; `golden/<case>/tree/` is the expected output, compared
-file by file. After an intended change run `make goldens` (that is,
+expected diagnostics; `golden/<case>/tree/` is the expected service project
+and `golden/<case>/sdk/` the expected client SDK, compared file by file. After an intended change run `make goldens` (that is,
 `pytest tests/golden --update-goldens`) and review the diff.
 """
 
@@ -17,10 +17,12 @@ from pathlib import Path
 import pytest
 
 from potter_gen.pipeline import generate_tree
+from potter_gen.targets import Layer
 from tests.conftest import REPO, read_tree, tree_diff
 
 CASES = sorted(p.parent.name for p in (REPO / "golden").glob("*/case.yml"))
 BIN = Path(sys.executable).parent
+LAYER_DIRS = {Layer.SERVICE: "tree", Layer.SDK: "sdk"}
 
 
 def _update(request: pytest.FixtureRequest) -> bool:
@@ -30,24 +32,29 @@ def _update(request: pytest.FixtureRequest) -> bool:
 @pytest.mark.golden_test("../../golden/*/case.yml")
 def test_golden_tree(golden, in_repo: Path, request: pytest.FixtureRequest) -> None:  # type: ignore[no-untyped-def]
     """The generated tree and diagnostics equal the recorded ones, byte for byte."""
-    generated = generate_tree([Path(p) for p in golden["protos"]], [Path(p) for p in golden.get("include") or []])
-    assert "\n".join(d.format() for d in generated.diagnostics) == golden.out["diagnostics"]
-    actual = {path: file.text.encode() for path, file in generated.tree.items()}
-    expected_dir = Path(golden.path).parent / "tree"
-    if _update(request):
-        shutil.rmtree(expected_dir, ignore_errors=True)
-        for path, content in actual.items():
-            (expected_dir / path).parent.mkdir(parents=True, exist_ok=True)
-            (expected_dir / path).write_bytes(content)
-    difference = tree_diff(read_tree(expected_dir), actual)
+    protos, include = [Path(p) for p in golden["protos"]], [Path(p) for p in golden.get("include") or []]
+    differences = []
+    for layer, directory in LAYER_DIRS.items():
+        generated = generate_tree(protos, include, layer=layer)
+        assert "\n".join(d.format() for d in generated.diagnostics) == golden.out["diagnostics"]
+        actual = {path: file.text.encode() for path, file in generated.tree.items()}
+        expected_dir = Path(golden.path).parent / directory
+        if _update(request):
+            shutil.rmtree(expected_dir, ignore_errors=True)
+            for path, content in actual.items():
+                (expected_dir / path).parent.mkdir(parents=True, exist_ok=True)
+                (expected_dir / path).write_bytes(content)
+        differences.append(tree_diff(read_tree(expected_dir), actual))
+    difference = "\n".join(d for d in differences if d)
     assert not difference, f"{difference}\n\nIf the change is intended: pytest tests/golden --update-goldens"
 
 
+@pytest.mark.parametrize("directory", LAYER_DIRS.values())
 @pytest.mark.parametrize("case", CASES)
-def test_golden_tree_is_clean(case: str, tmp_path: Path) -> None:
-    """Each golden project passes ruff check, mypy --strict and its own tests."""
+def test_golden_tree_is_clean(case: str, directory: str, tmp_path: Path) -> None:
+    """Each golden project and SDK passes ruff check, mypy --strict and its own tests."""
     project = tmp_path / case
-    shutil.copytree(REPO / "golden" / case / "tree", project)
+    shutil.copytree(REPO / "golden" / case / directory, project)
     env = {**os.environ, "MYPY_CACHE_DIR": str(tmp_path / "mypy-cache")}
     for command in (
         [str(BIN / "ruff"), "check", "--no-cache", "src", "tests"],

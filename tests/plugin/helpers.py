@@ -17,7 +17,7 @@ from google.protobuf.compiler import plugin_pb2
 from potter_gen.descriptors import load_protos
 from potter_gen.pipeline import generate_tree, init_project
 from potter_gen.resources import options_proto_dir
-from potter_gen.targets import FileKind
+from potter_gen.targets import FileKind, Layer
 from tests.conftest import EXAMPLE_PROTO, REPO, SHARED_PROTOS, read_tree
 
 #: The console script of this venv, as protoc and buf run it.
@@ -98,7 +98,7 @@ def expected_tree(protos: Sequence[Path], include_dirs: Sequence[Path] = (), kin
     return {path: output.text.encode() for path, output in tree.items() if output.kind in kinds}
 
 
-def init_tree(protos: Sequence[Path], output: Path, include_dirs: Sequence[Path] = ()) -> dict[str, bytes]:
-    """Run `potter-gen init`'s pipeline into `output` and return what it wrote, without its `.potter/` state."""
-    init_project(protos, output, include_dirs)
+def init_tree(protos: Sequence[Path], output: Path, include_dirs: Sequence[Path] = (), layer: Layer = Layer.SERVICE) -> dict[str, bytes]:
+    """Run `potter-gen init`'s (or, with `Layer.SDK`, `potter-gen sdk`'s) pipeline into `output`; return what it wrote, without `.potter/`."""
+    init_project(protos, output, include_dirs, layer=layer)
     return {path: data for path, data in read_tree(output).items() if not path.startswith(".potter/")}

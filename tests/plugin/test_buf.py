@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from potter_gen.targets import Layer
 from tests.conftest import EXAMPLE_PROTO, REPO, read_tree, tree_diff
 from tests.plugin.helpers import BUF, PROTOS, init_tree, require_tool
 from tests.plugin.readme import run_snippet, section_blocks, snippet
 
 EXAMPLES = REPO / "examples" / "buf"
-OUT = "library-service"  # the output directory the README's snippets name
+OUT = "library-service"  # the output directories the README's buf.gen.yaml names
+SDK_OUT = "library-client"
 
 
 def test_readme_shows_the_example_buf_files() -> None:
@@ -54,6 +56,7 @@ def test_buf_generate_gives_what_init_writes(name: str, tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert "Traceback" not in run.stderr
     assert tree_diff(init_tree([proto], tmp_path / "cli"), read_tree(workspace / OUT)) == ""
+    assert tree_diff(init_tree([proto], tmp_path / "sdk", layer=Layer.SDK), read_tree(workspace / SDK_OUT)) == ""
 
 
 def test_buf_rerun_keeps_edited_scaffolds(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from google.protobuf.compiler import plugin_pb2
 from potter_gen import __version__
 from potter_gen.pipeline import generate_tree, init_project
 from potter_gen.resources import options_proto_dir
-from potter_gen.targets import FileKind
+from potter_gen.targets import FileKind, Layer
 from tests.conftest import EXAMPLE_PROTO, read_tree, tree_diff
 from tests.plugin.helpers import (
     CART,
@@ -51,6 +51,31 @@ def test_protoc_gives_exactly_what_init_writes(name: str, tmp_path: Path) -> Non
     assert run.returncode == 0, run.stderr
     assert "Traceback" not in run.stderr
     assert tree_diff(init_tree([proto], tmp_path / "cli"), read_tree(out)) == ""
+
+
+@pytest.mark.parametrize("name", PROTOS)
+def test_protoc_sdk_layer_gives_exactly_what_sdk_writes(name: str, tmp_path: Path) -> None:
+    proto = PROTOS[name]
+    out = tmp_path / "plugin"
+    out.mkdir()
+
+    run = run_protoc([proto], [proto.parent], out, "layers=sdk")
+
+    assert run.returncode == 0, run.stderr
+    assert tree_diff(init_tree([proto], tmp_path / "cli", layer=Layer.SDK), read_tree(out)) == ""
+
+
+def test_protoc_both_layers_puts_the_sdk_under_sdk(tmp_path: Path) -> None:
+    out = tmp_path / "plugin"
+    out.mkdir()
+
+    run = run_protoc([EXAMPLE_PROTO], [EXAMPLE_PROTO.parent], out, "layers=both,scaffolds=all")
+
+    assert run.returncode == 0, run.stderr
+    written = read_tree(out)
+    service = init_tree([EXAMPLE_PROTO], tmp_path / "cli")
+    sdk = init_tree([EXAMPLE_PROTO], tmp_path / "sdk", layer=Layer.SDK)
+    assert tree_diff({**service, **{f"sdk/{path}": data for path, data in sdk.items()}}, written) == ""
 
 
 def test_protoc_without_parameters_writes_generated_files_only(tmp_path: Path) -> None:

@@ -14,9 +14,10 @@ from google.protobuf.compiler import plugin_pb2
 
 from potter_gen.descriptors import load_protos, load_request
 from potter_gen.errors import UsageError
+from potter_gen.pipeline import generate_tree
 from potter_gen.plugin import PARAMETERS, PluginOptions, generate_response, parse_parameter, select_files
 from potter_gen.render import OutputFile
-from potter_gen.targets import FileKind
+from potter_gen.targets import FileKind, Layer
 from tests.conftest import EXAMPLE_PROTO, tree_diff
 from tests.plugin.helpers import (
     CART,
@@ -154,12 +155,22 @@ def test_unknown_parameter_lists_the_valid_ones() -> None:
     assert _error_lines(response) == [f"error: unknown parameter 'modul'. {VALID_LIST}"]
 
 
-@pytest.mark.parametrize("layers", ["sdk", "both"])
-def test_sdk_layer_is_an_error_without_output(layers: str) -> None:
-    response, _ = generate_response(request_for([EXAMPLE_PROTO], parameter=f"layers={layers}"))
+def test_sdk_layer_answers_the_sdk_tree() -> None:
+    response, _ = generate_response(request_for([EXAMPLE_PROTO], parameter="layers=sdk"))
 
-    (line,) = _error_lines(response)
-    assert f"layers={layers}: the SDK layer is not generated yet" in line
+    assert not response.HasField("error")
+    sdk = generate_tree([EXAMPLE_PROTO], layer=Layer.SDK).tree
+    assert tree_diff({p: f.text.encode() for p, f in sdk.items()}, response_tree(response)) == ""
+
+
+def test_both_layers_answers_generated_service_files_and_the_sdk_under_sdk() -> None:
+    response, _ = generate_response(request_for([EXAMPLE_PROTO], parameter="layers=both"))
+
+    names = [f.name for f in response.file]
+    assert "sdk/src/library_client/client.py" in names
+    assert "src/library/domain/models.py" in names
+    assert "src/library/settings.py" not in names  # a scaffold: only with scaffolds=all or missing
+    assert names == sorted(names)
 
 
 def test_editions_file_is_a_clear_error_at_its_edition_line() -> None:
@@ -223,7 +234,7 @@ def test_project_dir_must_exist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
 def test_every_problem_is_reported_at_once() -> None:
     with pytest.raises(UsageError) as raised:
-        parse_parameter("bogus=1,layers=sdk,scaffolds=some")
+        parse_parameter("bogus=1,layers=web,scaffolds=some")
 
     assert len(raised.value.diagnostics) == 3
 
