@@ -63,7 +63,37 @@ _SUBMODULE = {
     "paginate": "pagination",
 }
 
-__all__ = sorted([*_SUBMODULE, "__version__"])
+__all__ = [
+    "AggregateRoot",
+    "ApiError",
+    "AsyncClient",
+    "Client",
+    "CommandHandler",
+    "ConcurrencyError",
+    "DeadlineExceededError",
+    "DomainError",
+    "DomainEvent",
+    "EventSourcedRepository",
+    "EventStore",
+    "InvalidArgumentError",
+    "Message",
+    "NewEvent",
+    "NotFoundError",
+    "NotImplementedRpcError",
+    "ProblemDetails",
+    "QueryHandler",
+    "Repository",
+    "RetryPolicy",
+    "Route",
+    "ServiceError",
+    "ServiceSettings",
+    "SqlEventStore",
+    "StoredEvent",
+    "ValueObject",
+    "__version__",
+    "install_error_handlers",
+    "paginate",
+]
 
 
 def __getattr__(name: str) -> Any:

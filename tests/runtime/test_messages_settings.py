@@ -85,4 +85,5 @@ def test_exported_members() -> None:
     for name in potter_runtime.__all__:
         assert getattr(potter_runtime, name) is not None
     assert sorted(potter_runtime.__all__) == potter_runtime.__all__
+    assert set(potter_runtime.__all__) == set(potter_runtime._SUBMODULE) | {"__version__"}
     assert potter_runtime.__version__ == "0.1.0"
