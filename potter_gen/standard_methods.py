@@ -177,7 +177,7 @@ def _list_response(response: Message, request: Message, aggregate: Aggregate) ->
         same_in_request = request.field(field.name)
         if field.is_repeated and field.type_class == aggregate.state.class_name:
             source = "[a.state for a in page]"
-        elif field.name in _TOTAL_FIELDS and field.annotation == "int":
+        elif field.name in _TOTAL_FIELDS and field.annotation in ("int", "Int64"):
             source = "len(aggregates)"
         elif field.name in ("page", "page_size") and same_in_request is not None:
             source = f"request.{same_in_request.python_name}"

@@ -14,4 +14,4 @@ class ListDishesHandler(ListDishesHandlerBase):
     async def handle(self, request: ListDishesRequest) -> ListDishesResponse:
         aggregates = await self.repository.list()
         page = paginate(aggregates, page=1, page_size=request.page_size)
-        return ListDishesResponse(dishes=[a.state for a in page])
+        return ListDishesResponse(dishes=[a.state for a in page], total=len(aggregates))
