@@ -4,7 +4,9 @@ Builds the potter-gen and potter-runtime wheels, installs them into a new
 virtualenv, runs `potter-gen init` on the library example from there,
 installs the generated project, runs its ruff, mypy and tests, then starts
 `python -m library` on a free port and drives create, get, update, list and
-delete over real HTTP, checking the events in the SQLite file.
+delete over real HTTP, checking the events in the SQLite file; then
+`potter-gen sdk` makes the client package, which is installed, linted,
+tested, and used against the same running service.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import textwrap
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +26,7 @@ import pytest
 
 from examples.demo import free_port, wait_until_serving
 from tests.conftest import EXAMPLE_PROTO, REPO
+from tests.plugin.readme import section_blocks
 
 pytestmark = pytest.mark.e2e
 
@@ -62,6 +66,8 @@ def test_wheel_ships_templates_and_options_proto(wheels: Path) -> None:
     assert "potter_gen/_pb/potter/options_pb2.py" in names
     assert "potter_gen/templates/service/src/{package}/domain/models.py.j2" in names
     assert "potter_gen/templates/service/.env.example.j2" in names
+    assert "potter_gen/templates/sdk/src/{sdk_package}/client.py.j2" in names
+    assert "potter_gen/templates/_macros/messages.j2" in names
 
 
 @pytest.fixture(scope="module")
@@ -143,3 +149,45 @@ def test_service_answers_over_http_and_stores_events(server: tuple[str, Path]) -
         (book_id, 2, "library.book.updated"),
         (book_id, 3, "library.book.deleted"),
     ]
+
+
+@pytest.fixture(scope="module")
+def sdk(tmp_path_factory: pytest.TempPathFactory, venv: Path, wheels: Path, project: Path) -> Path:
+    """Generate the library SDK with the installed wheel and install it."""
+    output = tmp_path_factory.mktemp("generated") / "library-client"
+    work = tmp_path_factory.mktemp("cwd")
+    run([str(venv / "potter-gen"), "sdk", "--proto", str(EXAMPLE_PROTO), "--output", str(output)], cwd=work)
+    run(
+        [str(venv / "python"), "-m", "pip", "install", "--quiet", "--no-build-isolation",
+         "--find-links", str(wheels), "-e", f"{output}[dev]"]
+    )
+    return output
+
+
+def test_sdk_is_clean_and_its_tests_pass(venv: Path, sdk: Path, tmp_path: Path) -> None:
+    """The installed SDK passes its ruff, mypy --strict and its own tests."""
+    env = {**os.environ, "MYPY_CACHE_DIR": str(tmp_path / "mypy")}
+    run([str(venv / "ruff"), "check", "--no-cache", "src", "tests"], cwd=sdk, env=env)
+    run([str(venv / "mypy")], cwd=sdk, env=env)
+    output = run([str(venv / "python"), "-m", "pytest", "-p", "no:cacheprovider"], cwd=sdk, env=env)
+    assert re.search(r"\b\d+ passed", output), output
+
+
+def test_readme_sdk_example_runs_against_the_running_service(venv: Path, sdk: Path, server: tuple[str, Path]) -> None:
+    """The README's SDK snippet, run as written with the installed SDK, talks to `python -m library`."""
+    base, database = server
+    (example,) = section_blocks("python", "## The client SDK")
+    script = example.replace("http://127.0.0.1:8000", base) + textwrap.dedent(
+        """
+        try:
+            client.get_book(GetBookRequest(id="missing"))
+        except ApiError as error:
+            print(book.title, book.copies, error.status, error.code)
+        """
+    ).replace("client.get_book", "LibraryClient(sys.argv[1]).get_book")
+
+    output = run([str(venv / "python"), "-c", "import sys\n" + script, base])
+
+    assert output.split() == ["Dune", "3", "404", "NOT_FOUND"]
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("SELECT event_type FROM events").fetchall() == [("library.book.created",)]

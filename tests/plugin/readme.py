@@ -1,4 +1,4 @@
-"""Read the code blocks of the README's "protoc and buf" section and run its shell snippets."""
+"""Read the code blocks of a README section (by default "protoc and buf") and run its shell snippets."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ SECTION = "## protoc and buf"
 _BLOCK = re.compile(r"^```(?P<lang>\w+)\n(?P<body>.*?)^```$", re.M | re.S)
 
 
-def section_blocks(lang: str) -> list[str]:
-    """Return the bodies of the section's fenced code blocks tagged `lang`, in order."""
+def section_blocks(lang: str, section: str = SECTION) -> list[str]:
+    """Return the bodies of the README section's fenced code blocks tagged `lang`, in order."""
     text = (REPO / "README.md").read_text()
-    start = text.index(SECTION)
-    end = text.find("\n## ", start + len(SECTION))
+    start = text.index(section)
+    end = text.find("\n## ", start + len(section))
     return [m["body"] for m in _BLOCK.finditer(text[start : end if end >= 0 else None]) if m["lang"] == lang]
 
 
