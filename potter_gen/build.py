@@ -363,7 +363,8 @@ class _Builder:
 
         `acme.orders.v1.State` and `acme.billing.v1.State` become `OrdersState`
         and `BillingState`; when the last package segments clash too, the whole
-        package is used (`AcmeOrdersState`).
+        package is used (`AcmeOrdersState`). A type named like something the
+        generated code imports (`naming.GENERATED_CODE_NAMES`) is prefixed the same way.
         """
         by_name: dict[str, list[str]] = {}
         for full in used:
@@ -378,6 +379,11 @@ class _Builder:
                 prefix = short[full] if distinct else packages[full].replace(".", "_")
                 declaration = self.declarations[full]
                 self.declarations[full] = replace(declaration, class_name=naming.pascal_case(prefix) + declaration.class_name)
+        for full in used:
+            declaration = self.declarations[full]
+            if declaration.class_name in naming.GENERATED_CODE_NAMES:
+                package = naming.package_from_proto_package(self.files[declaration.file_name].package) or "proto"
+                self.declarations[full] = replace(declaration, class_name=naming.pascal_case(package) + declaration.class_name)
 
     def _check_class_names(self, enums: list[Enum], messages: list[Message]) -> None:
         seen: dict[str, ProtoLocation] = {}

@@ -82,3 +82,19 @@ def package_from_proto_package(proto_package: str) -> str:
     """
     segments = [s for s in proto_package.split(".") if s and not _VERSION_SEGMENT.match(s)]
     return snake_case(segments[-1]) if segments else ""
+
+
+#: Names the generated modules import or define at module level. A proto type
+#: with one of these names would shadow them, so the builder prefixes it with
+#: its package (`Query` in `acme.library.v1` → `LibraryQuery`).
+GENERATED_CODE_NAMES = frozenset(
+    {
+        "APIRouter", "AggregateRoot", "AliasChoices", "Annotated", "Any", "ApiError", "AsyncClient",
+        "AsyncIterator", "Awaitable", "Callable", "ClassVar", "Client", "CommandHandler", "Container",
+        "ContainerDep", "Depends", "DomainError", "DomainEvent", "Duration", "EventSourcedRepository",
+        "EventStore", "FastAPI", "Field", "Int64", "Iterator", "Message", "NotImplementedRpcError", "Path",
+        "Query", "QueryHandler", "Repository", "Request", "RetryPolicy", "Route", "Self",
+        "ServerStreamHandler", "ServiceSettings", "Settings", "SqlEventStore", "StreamingResponse", "T",
+        "TestClient", "TypeVar", "ValueObject",
+    }
+)

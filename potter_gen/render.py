@@ -10,6 +10,7 @@ text is formatted by `format.py` before it is returned.
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -84,6 +85,25 @@ def uses_field(messages: Iterable[Message]) -> bool:
 def annotations_text(messages: Iterable[Message]) -> str:
     """Return every annotation of `messages`, joined, to test which imports they need."""
     return " ".join(f.annotation for m in messages for f in m.fields)
+
+
+#: Annotations that `potter_runtime.messages` defines (proto3 JSON forms).
+RUNTIME_TYPES = ("Duration", "Int64")
+
+
+def runtime_message_imports(messages: Iterable[Message], bases: Iterable[str]) -> str:
+    """Return the names a models module imports from `potter_runtime.messages`, comma-separated.
+
+    Args:
+        messages: the messages the module defines.
+        bases: the base classes it uses (`Message`, `ValueObject`, `DomainEvent`).
+    """
+    messages = list(messages)
+    used = set(re.findall(r"[A-Za-z_]\w*", annotations_text(messages)))
+    names = set(bases) | {name for name in RUNTIME_TYPES if name in used}
+    if any(m.oneofs for m in messages):
+        names.add("check_oneof")
+    return ", ".join(sorted(names, key=str.lower))
 
 
 @dataclass(frozen=True)
@@ -175,6 +195,7 @@ def _environment() -> jinja2.Environment:
         uses_aliases=uses_aliases,
         uses_field=uses_field,
         annotations_text=annotations_text,
+        runtime_message_imports=runtime_message_imports,
         sample_call=sample_call,
     )
     return env

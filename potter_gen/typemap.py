@@ -42,11 +42,12 @@ _SCALARS: dict[int, PythonType] = {
 
 # 64-bit integers are `potter_runtime.messages.Int64`: strings in JSON (proto3 JSON mapping).
 
-# Well-known types with a natural Python type; imports they need are listed
-# in WELL_KNOWN_IMPORTS. Values are the annotation of a present value.
+# Well-known types with a natural Python type (the annotation of a present
+# value). `Int64` and `Duration` come from `potter_runtime.messages`: they
+# carry the proto3 JSON forms ("123", "1.5s") that pydantic's defaults lack.
 WELL_KNOWN: dict[str, str] = {
     ".google.protobuf.Timestamp": "datetime.datetime",
-    ".google.protobuf.Duration": "datetime.timedelta",
+    ".google.protobuf.Duration": "Duration",
     ".google.protobuf.Struct": "dict[str, Any]",
     ".google.protobuf.Value": "Any",
     ".google.protobuf.ListValue": "list[Any]",

@@ -9,6 +9,8 @@ This module must not hold any persistence or transport logic.
 
 from __future__ import annotations
 
+import datetime
+import re
 from collections.abc import Sequence
 from typing import Annotated, ClassVar
 
@@ -32,6 +34,44 @@ Int64 = Annotated[
 ]
 """A proto 64-bit integer (int64, uint64, sint64, fixed64, sfixed64): a decimal
 string in JSON, as the proto3 JSON mapping asks; a plain ``int`` in Python."""
+
+
+_DURATION = re.compile(r"^(-)?(\d+)(?:\.(\d{1,9}))?s$")
+
+
+def _duration_from_json(value: object) -> object:
+    """Accept a proto3 JSON duration ("1.5s", "-0.000001s"); other values are left to pydantic.
+
+    Digits past microseconds are dropped: `datetime.timedelta` holds microseconds.
+    """
+    if isinstance(value, str):
+        match = _DURATION.match(value.strip())
+        if match:
+            sign, seconds, fraction = match.groups()
+            micros = int(seconds) * 1_000_000 + int((fraction or "").ljust(9, "0")[:6])
+            return datetime.timedelta(microseconds=-micros if sign else micros)
+    return value
+
+
+def _duration_to_json(value: datetime.timedelta) -> str:
+    """Write a duration as proto3 JSON does: seconds with 0, 3 or 6 fractional digits and an "s"."""
+    micros = value // datetime.timedelta(microseconds=1)
+    sign, micros = ("-" if micros < 0 else ""), abs(micros)
+    seconds, fraction = divmod(micros, 1_000_000)
+    if fraction == 0:
+        return f"{sign}{seconds}s"
+    if fraction % 1000 == 0:
+        return f"{sign}{seconds}.{fraction // 1000:03d}s"
+    return f"{sign}{seconds}.{fraction:06d}s"
+
+
+Duration = Annotated[
+    datetime.timedelta,
+    BeforeValidator(_duration_from_json),
+    PlainSerializer(_duration_to_json, return_type=str, when_used="json"),
+]
+"""A ``google.protobuf.Duration``: ``"1.5s"`` in JSON, as the proto3 JSON mapping
+asks; a ``datetime.timedelta`` (microsecond precision) in Python."""
 
 
 def check_oneof(message: BaseModel, oneof: str, fields: Sequence[str]) -> None:

@@ -21,6 +21,9 @@ def test_potter_gen_all_matches_public_names() -> None:
     assert set(potter_gen.__all__) == _public(potter_gen) | {"__version__"}
 
 
-def test_runtime_all_matches_public_names() -> None:
-    """The runtime's __all__ is exactly its public names."""
-    assert set(potter_runtime.__all__) == _public(potter_runtime) | {"__version__"}
+def test_runtime_all_matches_its_lazy_exports() -> None:
+    """The runtime's __all__ is exactly the names it imports on first use (PEP 562), and each resolves."""
+    assert set(potter_runtime.__all__) == set(potter_runtime._SUBMODULE) | {"__version__"}
+    assert sorted(potter_runtime.__all__) == potter_runtime.__all__
+    for name in potter_runtime.__all__:
+        assert getattr(potter_runtime, name) is not None

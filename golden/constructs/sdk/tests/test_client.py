@@ -16,6 +16,7 @@ from kitchen_client.models import (
     CreateDishRequest,
     GetDishRequest,
     ImportRequest,
+    KitchenQuery,
     ListDishesRequest,
 )
 
@@ -37,6 +38,7 @@ CALLS: list[tuple[Callable[[KitchenClient], object], str, str]] = [
         "/api/v1/dishes/watch_dishes",
     ),
     (lambda c: c.import_(ImportRequest()), "POST", "/api/v1/kitchens/import"),
+    (lambda c: c.search_dishes(KitchenQuery()), "POST", "/api/v1/dishes/search_dishes"),
 ]
 
 
@@ -61,6 +63,7 @@ ASYNC_CALLS: list[
         "/api/v1/dishes/watch_dishes",
     ),
     (lambda c: c.import_(ImportRequest()), "POST", "/api/v1/kitchens/import"),
+    (lambda c: c.search_dishes(KitchenQuery()), "POST", "/api/v1/dishes/search_dishes"),
 ]
 
 

@@ -51,6 +51,13 @@ def test_import__is_not_implemented_yet(client: TestClient) -> None:
     assert response.json()["detail"].startswith("Import")
 
 
+def test_search_dishes_is_not_implemented_yet(client: TestClient) -> None:
+    """SearchDishes answers 501 until its handler is written."""
+    response = client.post("/api/v1/dishes/search_dishes", json={})
+    assert response.status_code == 501, response.text
+    assert response.json()["detail"].startswith("SearchDishes")
+
+
 def test_openapi_lists_every_route(client: TestClient) -> None:
     """The OpenAPI document names every RPC as an operation."""
     response = client.get("/openapi.json")
@@ -61,5 +68,5 @@ def test_openapi_lists_every_route(client: TestClient) -> None:
         for operation in path.values()
     }
     assert operations == set(
-        ["CreateDish", "GetDish", "ListDishes", "WatchDishes", "Import"]
+        ["CreateDish", "GetDish", "ListDishes", "WatchDishes", "Import", "SearchDishes"]
     )

@@ -16,6 +16,8 @@ from kitchen_client.models import (
     GetDishRequest,
     ImportRequest,
     ImportResponse,
+    KitchenMessage,
+    KitchenQuery,
     ListDishesRequest,
     ListDishesResponse,
 )
@@ -89,3 +91,14 @@ class KitchenClient(Client):
         `POST /api/v1/kitchens/import` (command).
         """
         return self._call(routes.IMPORT_, request, ImportResponse, timeout=timeout)
+
+    def search_dishes(
+        self, request: KitchenQuery, *, timeout: float | None = None
+    ) -> KitchenMessage:
+        """Named like FastAPI's Query and potter's Message: generated as KitchenQuery, KitchenMessage.
+
+        `POST /api/v1/dishes/search_dishes` (query).
+        """
+        return self._call(
+            routes.SEARCH_DISHES, request, KitchenMessage, timeout=timeout
+        )

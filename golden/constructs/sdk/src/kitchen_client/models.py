@@ -12,7 +12,7 @@ import enum
 from typing import Any, Self
 
 from pydantic import AliasChoices, Field, model_validator
-from potter_runtime.messages import check_oneof, Int64, Message
+from potter_runtime.messages import check_oneof, Duration, Int64, Message
 
 __all__ = [
     "Kind",
@@ -29,6 +29,8 @@ __all__ = [
     "ListDishesResponse",
     "ImportRequest",
     "ImportResponse",
+    "KitchenQuery",
+    "KitchenMessage",
 ]
 
 
@@ -102,7 +104,7 @@ class Dish(Message):
         default="", validation_alias=AliasChoices("from"), serialization_alias="from"
     )
     price: Money | None = None
-    cooking_time: datetime.timedelta | None = Field(
+    cooking_time: Duration | None = Field(
         default=None,
         validation_alias=AliasChoices("cookingTime"),
         serialization_alias="cookingTime",
@@ -190,3 +192,16 @@ class ImportResponse(Message):
     """Message ImportResponse."""
 
     imported: int = 0
+
+
+class KitchenQuery(Message):
+    """Message Query."""
+
+    text: str = ""
+    within: Duration | None = None
+
+
+class KitchenMessage(Message):
+    """Message Message."""
+
+    dishes: list[Dish] = Field(default_factory=list)

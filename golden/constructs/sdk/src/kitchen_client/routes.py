@@ -15,3 +15,5 @@ WATCH_DISHES = Route("POST", "/api/v1/dishes/watch_dishes", has_body=True)
 """WatchDishes: `POST /api/v1/dishes/watch_dishes`."""
 IMPORT_ = Route("POST", "/api/v1/kitchens/import", has_body=True)
 """Import: `POST /api/v1/kitchens/import`."""
+SEARCH_DISHES = Route("POST", "/api/v1/dishes/search_dishes", has_body=True)
+"""SearchDishes: `POST /api/v1/dishes/search_dishes`."""

@@ -12,6 +12,7 @@ from kitchen.application.queries.get_dish import GetDishHandler
 from kitchen.application.queries.list_dishes import ListDishesHandler
 from kitchen.application.queries.watch_dishes import WatchDishesHandler
 from kitchen.application.commands.import_ import ImportHandler
+from kitchen.application.queries.search_dishes import SearchDishesHandler
 from kitchen.infrastructure.repositories import build_repositories
 from kitchen.settings import Settings
 
@@ -27,6 +28,7 @@ class Container:
     list_dishes: ListDishesHandler
     watch_dishes: WatchDishesHandler
     import_: ImportHandler
+    search_dishes: SearchDishesHandler
 
     async def start(self) -> None:
         """Prepare the adapters (creates the event store schema if missing)."""
@@ -50,4 +52,5 @@ def build_container(settings: Settings | None = None) -> Container:
         list_dishes=ListDishesHandler(repositories.dish),
         watch_dishes=WatchDishesHandler(repositories.dish),
         import_=ImportHandler(),
+        search_dishes=SearchDishesHandler(repositories.dish),
     )

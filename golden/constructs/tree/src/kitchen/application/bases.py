@@ -13,6 +13,8 @@ from kitchen.application.messages import (
     GetDishRequest,
     ImportRequest,
     ImportResponse,
+    KitchenMessage,
+    KitchenQuery,
     ListDishesRequest,
     ListDishesResponse,
 )
@@ -62,3 +64,12 @@ class ImportHandlerBase(CommandHandler[ImportRequest, ImportResponse]):
     """Base of the Import command handler (POST /api/v1/kitchens/import)."""
 
     rpc_name: ClassVar[str] = "Import"
+
+
+class SearchDishesHandlerBase(QueryHandler[KitchenQuery, KitchenMessage]):
+    """Base of the SearchDishes query handler (POST /api/v1/dishes/search_dishes)."""
+
+    rpc_name: ClassVar[str] = "SearchDishes"
+
+    def __init__(self, repository: DishRepository) -> None:
+        self.repository = repository

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Self
 
 from pydantic import AliasChoices, Field, model_validator
-from potter_runtime.messages import check_oneof, Int64, Message
+from potter_runtime.messages import check_oneof, Duration, Int64, Message
 
 from kitchen.domain.models import Dish, Kind
 
@@ -18,6 +18,8 @@ __all__ = [
     "ListDishesResponse",
     "ImportRequest",
     "ImportResponse",
+    "KitchenQuery",
+    "KitchenMessage",
 ]
 
 
@@ -87,3 +89,16 @@ class ImportResponse(Message):
     """Message ImportResponse."""
 
     imported: int = 0
+
+
+class KitchenQuery(Message):
+    """Message Query."""
+
+    text: str = ""
+    within: Duration | None = None
+
+
+class KitchenMessage(Message):
+    """Message Message."""
+
+    dishes: list[Dish] = Field(default_factory=list)

@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Self
 
 from pydantic import AliasChoices, Field, model_validator
 
-from potter_runtime.messages import check_oneof, DomainEvent, Int64, Message
+from potter_runtime.messages import check_oneof, DomainEvent, Duration, Int64, Message
 
 __all__ = [
     "Kind",
@@ -93,7 +93,7 @@ class Dish(Message):
         default="", validation_alias=AliasChoices("from"), serialization_alias="from"
     )
     price: Money | None = None
-    cooking_time: datetime.timedelta | None = Field(
+    cooking_time: Duration | None = Field(
         default=None,
         validation_alias=AliasChoices("cookingTime"),
         serialization_alias="cookingTime",

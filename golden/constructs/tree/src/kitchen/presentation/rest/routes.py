@@ -15,6 +15,8 @@ from kitchen.application.messages import (
     GetDishRequest,
     ImportRequest,
     ImportResponse,
+    KitchenMessage,
+    KitchenQuery,
     ListDishesRequest,
     ListDishesResponse,
 )
@@ -80,3 +82,14 @@ async def watch_dishes(
 async def import_(body: ImportRequest, container: ContainerDep) -> ImportResponse:
     """Import."""
     return await container.import_.handle(body)
+
+
+@router.post(
+    "/api/v1/dishes/search_dishes",
+    status_code=200,
+    operation_id="SearchDishes",
+    tags=["Dish"],
+)
+async def search_dishes(body: KitchenQuery, container: ContainerDep) -> KitchenMessage:
+    """Named like FastAPI's Query and potter's Message: generated as KitchenQuery, KitchenMessage."""
+    return await container.search_dishes.handle(body)
