@@ -80,9 +80,10 @@ def _walk_messages(
 class _Builder:
     """Builds one `Project`; collects diagnostics instead of raising early."""
 
-    def __init__(self, loaded: LoadedProtos, module: str | None) -> None:
+    def __init__(self, loaded: LoadedProtos, module: str | None, strict: bool = False) -> None:
         self.loaded = loaded
         self.module_override = module
+        self.strict = strict
         self.diagnostics: list[Diagnostic] = []
         self.sources = {f.name: SourceIndex(f, loaded.display_path(f.name)) for f in loaded.file_set.file}
         self.files = {f.name: f for f in loaded.file_set.file}
@@ -105,6 +106,37 @@ class _Builder:
 
     def report(self, diagnostic: Diagnostic) -> None:
         self.diagnostics.append(diagnostic)
+
+    def inferred(self, what: str, option: str, location: ProtoLocation | None) -> None:
+        """Report an inference: a note, or with --strict an error asking for the explicit option."""
+        if self.strict:
+            self.report(error(f"{what}; --strict requires it explicit", f"Add {option}", location))
+        else:
+            self.report(note(what, location))
+
+    def _inferred_aggregates(self, generate: list[d.FileDescriptorProto], message_options: dict[str, options.MessageOptions]) -> dict[str, str]:
+        """Return the messages taken as aggregates without (potter.aggregate): full name → why.
+
+        A message of the generated files that carries no potter option is an
+        aggregate when it is annotated `(google.api.resource)` (AIP-123), or
+        when a standard method returns it: `Get<Name>` (AIP-131),
+        `Create<Name>` (AIP-133) or `Update<Name>` (AIP-134) with output type `Name`.
+        """
+        own = {full for full, decl in self.declarations.items() if decl.file_name in self.loaded.files_to_generate}
+        reasons: dict[str, str] = {}
+        for full in sorted(own):
+            declaration = self.declarations[full]
+            if isinstance(declaration.proto, d.DescriptorProto) and options.read_resource_type(declaration.proto):
+                reasons[full] = f"its (google.api.resource) type '{options.read_resource_type(declaration.proto)}'"
+        for file_proto in generate:
+            for service in file_proto.service:
+                for method in service.method:
+                    for verb in ("Get", "Create", "Update"):
+                        noun = method.name.removeprefix(verb)
+                        output = self.declarations.get(method.output_type)
+                        if method.name.startswith(verb) and output is not None and output.proto.name == noun and method.output_type in own:
+                            reasons.setdefault(method.output_type, f"{method.name} returning it (AIP standard methods)")
+        return {full: why for full, why in reasons.items() if message_options.get(full) == options.MessageOptions()}
 
     def _is_map_entry(self, type_name: str) -> bool:
         declaration = self.declarations.get(type_name)
@@ -291,8 +323,12 @@ class _Builder:
             if isinstance(decl.proto, d.DescriptorProto)
         }
 
+        inferred_aggregates = self._inferred_aggregates(generate, message_options)
+
         def role_of(full: str) -> MessageRole:
             opts = message_options.get(full)
+            if full in inferred_aggregates:
+                return MessageRole.AGGREGATE
             if opts is None:
                 return MessageRole.PLAIN
             if opts.aggregate:
@@ -322,7 +358,7 @@ class _Builder:
         self._check_class_names(enums, messages)
         by_full_name = {m.full_name: m for m in messages}
 
-        aggregates = self._build_aggregates(messages, message_options)
+        aggregates = self._build_aggregates(messages, message_options, inferred_aggregates)
         error_events = tuple(
             ErrorEvent(
                 message=m,
@@ -404,15 +440,24 @@ class _Builder:
         declaration = self.declarations[message.full_name]
         return self.where(declaration.file_name, (*declaration.path, MESSAGE_OPTIONS, extension))
 
-    def _build_aggregates(self, messages: list[Message], message_options: dict[str, options.MessageOptions]) -> dict[str, Aggregate]:
+    def _build_aggregates(
+        self, messages: list[Message], message_options: dict[str, options.MessageOptions], inferred: dict[str, str]
+    ) -> dict[str, Aggregate]:
         aggregates: dict[str, Aggregate] = {}
         modules: dict[str, Aggregate] = {}
         for message in messages:
             opts = message_options[message.full_name].aggregate
+            if message.full_name in inferred:
+                opts = options.AggregateOptions()
+                self.inferred(
+                    f"{message.name}: no (potter.aggregate); inferred an event-sourced aggregate from {inferred[message.full_name]}",
+                    "option (potter.aggregate) = {} to the message, or (potter.value_object) if it is not one",
+                    message.location,
+                )
             if message.role is not MessageRole.AGGREGATE or opts is None:
                 continue
             name = opts.name or message.name
-            location = self._option_location(message, ext.aggregate.number)
+            location = message.location if message.full_name in inferred else self._option_location(message, ext.aggregate.number)
             if not name.isidentifier():
                 self.report(error(f"aggregate name '{name}' is not an identifier", "Use a PascalCase name such as 'Item'", location))
                 continue
@@ -657,12 +702,11 @@ class _Builder:
             )
         role = Role.COMMAND if command is not None else Role.QUERY if query is not None else standard_methods.infer_role(method.name)
         if is_inferred:
-            self.report(
-                note(
-                    f"{method.name}: no (potter.command) or (potter.query); inferred {role.value} from its name "
-                    "(AIP standard method names: Get/List/BatchGet/Search are queries)",
-                    location,
-                )
+            self.inferred(
+                f"{method.name}: no (potter.command) or (potter.query); inferred {role.value} from its name "
+                "(AIP standard method names: Get/List/BatchGet/Search are queries)",
+                f"option (potter.{role.value}) = {{}} to the RPC",
+                location,
             )
         aggregate_name = ""
         if command is not None and command.aggregate:
@@ -774,7 +818,12 @@ class _Builder:
         if not naming.is_package_name(derived):
             self.report(error(f"cannot derive a Python package name from '{generate[0].name}'", "Pass --module NAME"))
         else:
-            self.report(note(f"no module_name given; using package '{derived}' derived from the proto package", None))
+            first_service = next(((f, i) for f in generate for i in range(len(f.service))), None)
+            self.inferred(
+                f"no module_name given; using package '{derived}' derived from the proto package",
+                f"option (potter.service) = {{ module_name: \"{derived}\" }} to the service, or pass --module",
+                self.where(first_service[0].name, (FILE_SERVICE, first_service[1])) if first_service and self.strict else None,
+            )
         return derived
 
 
@@ -783,12 +832,16 @@ def _diagnostic_order(diagnostic: Diagnostic) -> tuple[str, int, int, str]:
     return (location.file, location.line, location.column, diagnostic.message) if location else ("", 0, 0, diagnostic.message)
 
 
-def build_project(loaded: LoadedProtos, module: str | None = None) -> Project:
+def build_project(loaded: LoadedProtos, module: str | None = None, strict: bool = False) -> Project:
     """Build and validate the IR of one project.
 
     Args:
         loaded: descriptors from `descriptors.load_protos` (or a plugin request).
         module: the `--module` override of the package name, or None.
+        strict: report every inference (RPC role from its name, aggregate
+            from `google.api.resource` or a standard method, package from
+            the proto package) as an error asking for the explicit option,
+            instead of a note. Never changes the output of a valid project.
 
     Returns:
         The project; its `diagnostics` hold warnings and notes.
@@ -797,4 +850,4 @@ def build_project(loaded: LoadedProtos, module: str | None = None) -> Project:
         ValidationError: one or more potter rules are broken; every error
             found is listed with its `file:line:col` and a hint.
     """
-    return _Builder(loaded, module).build()
+    return _Builder(loaded, module, strict).build()

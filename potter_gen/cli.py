@@ -69,6 +69,9 @@ _include_option = click.option(
     help="Directory to search for imports (repeatable; default: each proto's directory). potter/options.proto needs none.",
 )
 _module_option = click.option("--module", default=None, help="Python package name (default: the services' module_name).")
+_strict_option = click.option(
+    "--strict", is_flag=True, help="Require explicit potter options: every role, aggregate or package name potter-gen would infer is an error."
+)
 _project_argument = click.argument(
     "project_dir", required=False, default=".", type=click.Path(path_type=Path, file_okay=False)
 )
@@ -96,10 +99,11 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="Directory of the new project.")
 @_module_option
 @click.option("--force", is_flag=True, help="Write into a non-empty output directory.")
+@_strict_option
 @_reports_errors
-def init(protos: tuple[Path, ...], include_dirs: tuple[Path, ...], output: Path, module: str | None, force: bool) -> None:
+def init(protos: tuple[Path, ...], include_dirs: tuple[Path, ...], output: Path, module: str | None, force: bool, strict: bool) -> None:
     """Scaffold a new service project from PROTO files into OUTPUT."""
-    generated = init_project(protos, output, include_dirs, module, force)
+    generated = init_project(protos, output, include_dirs, module, force, strict=strict)
     _print_diagnostics(generated.diagnostics)
     click.echo(f"Wrote {len(generated.tree)} files for package '{generated.project.package}' to {output}")
     click.echo(f"Next: cd {output} && make install test run")
@@ -148,10 +152,18 @@ def _run(
     module: str | None,
     dry_run: bool,
     conflicts: str,
+    strict: bool = False,
 ) -> None:
     markers = conflicts == "markers"
     run = run_project(
-        project_dir, merge=merge, protos=protos, include_dirs=include_dirs, module=module, write=not dry_run, markers=markers
+        project_dir,
+        merge=merge,
+        protos=protos,
+        include_dirs=include_dirs,
+        module=module,
+        write=not dry_run,
+        markers=markers,
+        strict=strict,
     )
     _report_run(run, dry_run, markers)
     if run.plan.conflicts:
@@ -164,14 +176,17 @@ def _run(
 @_include_option
 @_module_option
 @click.option("--dry-run", is_flag=True, help="Print the unified diff of what would change; write nothing.")
+@_strict_option
 @_reports_errors
-def generate(project_dir: Path, protos: tuple[Path, ...], include_dirs: tuple[Path, ...], module: str | None, dry_run: bool) -> None:
+def generate(
+    project_dir: Path, protos: tuple[Path, ...], include_dirs: tuple[Path, ...], module: str | None, dry_run: bool, strict: bool
+) -> None:
     """Rewrite GENERATED files, create missing scaffolds, remove what the protos no longer need.
 
     PROJECT_DIR defaults to the current directory; the protos, include dirs
     and module recorded by `init` are used unless given again.
     """
-    _run(project_dir, False, protos, include_dirs, module, dry_run, "fail")
+    _run(project_dir, False, protos, include_dirs, module, dry_run, "fail", strict)
 
 
 @main.command()
@@ -187,16 +202,23 @@ def generate(project_dir: Path, protos: tuple[Path, ...], include_dirs: tuple[Pa
     show_default=True,
     help="On conflict: write nothing (fail), or write git-style markers (markers). Both exit 1.",
 )
+@_strict_option
 @_reports_errors
 def update(
-    project_dir: Path, protos: tuple[Path, ...], include_dirs: tuple[Path, ...], module: str | None, dry_run: bool, conflicts: str
+    project_dir: Path,
+    protos: tuple[Path, ...],
+    include_dirs: tuple[Path, ...],
+    module: str | None,
+    dry_run: bool,
+    conflicts: str,
+    strict: bool,
 ) -> None:
     """Like generate, and merge the protos' changes into your SCAFFOLD files (three-way).
 
     Your edits are kept; a definition both you and the protos changed is a
     conflict, listed with file:line, and then nothing is written.
     """
-    _run(project_dir, True, protos, include_dirs, module, dry_run, conflicts)
+    _run(project_dir, True, protos, include_dirs, module, dry_run, conflicts, strict)
 
 
 @main.command(name="check")
@@ -206,6 +228,7 @@ def update(
 @_module_option
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "github"]), default="text", show_default=True)
 @click.option("--diff", "with_diff", is_flag=True, help="Include the unified diff of each drifted file.")
+@_strict_option
 @_reports_errors
 def check_command(
     project_dir: Path,
@@ -214,9 +237,12 @@ def check_command(
     module: str | None,
     output_format: str,
     with_diff: bool,
+    strict: bool,
 ) -> None:
     """Exit 1 when the project and its protos drifted apart (for CI); 0 when in sync."""
-    run = run_project(project_dir, merge=True, protos=protos, include_dirs=include_dirs, module=module, write=False)
+    run = run_project(
+        project_dir, merge=True, protos=protos, include_dirs=include_dirs, module=module, write=False, strict=strict
+    )
     findings = check.find_drift(run.plan)
     if output_format == "github":
         prefix = os.path.relpath(project_dir)
@@ -233,8 +259,11 @@ def check_command(
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="Directory of the client package.")
 @_module_option
 @click.option("--force", is_flag=True, help="Write a new SDK into a non-empty directory.")
+@_strict_option
 @_reports_errors
-def sdk(protos: tuple[Path, ...], include_dirs: tuple[Path, ...], output: Path, module: str | None, force: bool) -> None:
+def sdk(
+    protos: tuple[Path, ...], include_dirs: tuple[Path, ...], output: Path, module: str | None, force: bool, strict: bool
+) -> None:
     """Generate the typed client package (`<module>-client`) of the service into OUTPUT.
 
     The first run needs --proto; OUTPUT then records the invocation, so
@@ -244,13 +273,13 @@ def sdk(protos: tuple[Path, ...], include_dirs: tuple[Path, ...], output: Path, 
     """
     manifest = read_manifest(output) if output.is_dir() else None
     if manifest is not None and manifest.invocation.layer is Layer.SDK:
-        _run(output, False, protos, include_dirs, module, False, "fail")
+        _run(output, False, protos, include_dirs, module, False, "fail", strict)
         return
     if manifest is not None:
         raise UsageError([error(f"{output} holds a service project", "Give the SDK a directory of its own", file=str(output))])
     if not protos:
         raise UsageError([error(f"{output} holds no SDK yet, so --proto is needed", "Pass --proto FILE (and -I DIR for imports)")])
-    generated = init_project(protos, output, include_dirs, module, force, Layer.SDK)
+    generated = init_project(protos, output, include_dirs, module, force, Layer.SDK, strict)
     _print_diagnostics(generated.diagnostics)
     click.echo(f"Wrote {len(generated.tree)} files for package '{sdk_package(generated.project)}' to {output}")
 

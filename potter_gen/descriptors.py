@@ -5,8 +5,9 @@
 the descriptors protoc (or buf) already parsed for the protoc plugin; both
 return the same `LoadedProtos`.
 The include path is the user's `-I` directories, then the directory holding
-`potter/options.proto`, then grpc_tools' well-known types, so users never pass
-`-I` for potter's own options. Writes nothing but protoc's temporary output.
+`potter/options.proto`, then grpc_tools' well-known types, then
+googleapis-common-protos (`google/api/resource.proto`, `http.proto`, …), so
+users never pass `-I` for potter's own options or those. Writes nothing but protoc's temporary output.
 """
 
 from __future__ import annotations
@@ -158,7 +159,7 @@ def load_protos(
         )
     user_includes = list(include_dirs) or list(dict.fromkeys(p.parent for p in proto_files))
     names = [_proto_name(p, user_includes) for p in proto_files]
-    includes = [*user_includes, resources.options_proto_dir(), resources.well_known_types_dir()]
+    includes = [*user_includes, resources.options_proto_dir(), resources.well_known_types_dir(), resources.googleapis_dir()]
 
     display = _DisplayPaths(user_includes)
     for proto, name in zip(proto_files, names, strict=True):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from google.api import resource_pb2
 from google.protobuf import descriptor_pb2 as d
 from google.protobuf.message import Message
 
@@ -157,3 +158,12 @@ def read_message_options(message_proto: d.DescriptorProto) -> MessageOptions:
         error_event=ErrorEventOptions(raw_error.error_code, raw_error.retryable) if raw_error is not None else None,
         is_value_object=_extension(options, ext.value_object) is not None,
     )
+
+
+def read_resource_type(message_proto: d.DescriptorProto) -> str:
+    """Return the `type` of a message's `(google.api.resource)` option (AIP-123), or "" when absent.
+
+    Read through the compiled extension of googleapis-common-protos.
+    """
+    raw = _extension(message_proto.options, resource_pb2.resource)
+    return raw.type if raw is not None else ""

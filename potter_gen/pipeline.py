@@ -37,7 +37,11 @@ class Generated:
 
 
 def generate_tree(
-    protos: Sequence[Path], include_dirs: Sequence[Path] = (), module: str | None = None, layer: Layer = Layer.SERVICE
+    protos: Sequence[Path],
+    include_dirs: Sequence[Path] = (),
+    module: str | None = None,
+    layer: Layer = Layer.SERVICE,
+    strict: bool = False,
 ) -> Generated:
     """Load, validate and render `protos` in memory.
 
@@ -46,6 +50,7 @@ def generate_tree(
         include_dirs: `-I` directories (default: each proto's directory).
         module: the Python package name, overriding the protos' `module_name`.
         layer: the service project or the client SDK.
+        strict: every inference is an error (`build.build_project`).
 
     Raises:
         UsageError: a proto file is missing or outside every include dir.
@@ -53,7 +58,7 @@ def generate_tree(
         ValidationError: the protos break a potter rule.
     """
     loaded, protoc_diagnostics = load_protos(protos, include_dirs)
-    return generate_from_descriptors(loaded, module, protoc_diagnostics, layer)
+    return generate_from_descriptors(loaded, module, protoc_diagnostics, layer, strict)
 
 
 def generate_from_descriptors(
@@ -61,13 +66,14 @@ def generate_from_descriptors(
     module: str | None = None,
     protoc_diagnostics: Sequence[Diagnostic] = (),
     layer: Layer = Layer.SERVICE,
+    strict: bool = False,
 ) -> Generated:
     """Validate and render already-loaded descriptors (the protoc plugin's entry).
 
     Raises:
-        ValidationError: the protos break a potter rule.
+        ValidationError: the protos break a potter rule (or, with `strict`, need an inference).
     """
-    project = build_project(loaded, module)
+    project = build_project(loaded, module, strict)
     return Generated(project, render_project(project, layer), (*protoc_diagnostics, *project.diagnostics))
 
 
@@ -78,6 +84,7 @@ def init_project(
     module: str | None = None,
     force: bool = False,
     layer: Layer = Layer.SERVICE,
+    strict: bool = False,
 ) -> Generated:
     """Scaffold a new project (or client SDK, by `layer`) from `protos` into `output`, atomically.
 
@@ -97,7 +104,7 @@ def init_project(
             [error(f"{output} is not empty", "Choose an empty --output directory, or pass --force to write over it", file=str(output))]
         )
     loaded, protoc_diagnostics = load_protos(protos, include_dirs)
-    generated = generate_from_descriptors(loaded, module, protoc_diagnostics, layer)
+    generated = generate_from_descriptors(loaded, module, protoc_diagnostics, layer, strict)
     invocation = Invocation.relative_to(output, list(protos), list(include_dirs), module, layer)
     proto_fingerprint = fingerprint(loaded.file_set.SerializeToString(deterministic=True), module)
     # Planned as a run over an empty project: every file is created, with its merge base and the manifest.
@@ -130,6 +137,7 @@ def run_project(
     module: str | None = None,
     write: bool = True,
     markers: bool = False,
+    strict: bool = False,
 ) -> ProjectRun:
     """Regenerate the project in `project_dir` from the invocation in its manifest.
 
@@ -139,6 +147,7 @@ def run_project(
         protos, include_dirs, module: override the recorded invocation when given.
         write: False for a dry run (`--dry-run`, `check`).
         markers: write git-style conflict markers instead of writing nothing.
+        strict: every inference is an error (never changes a valid project's output).
 
     Returns:
         The plan and whether it was written. With conflicts and no
@@ -162,9 +171,9 @@ def run_project(
     proto_paths, include_paths = invocation.resolve(project_dir)
     loaded, protoc_diagnostics = load_protos(proto_paths, include_paths)
     proto_fingerprint = fingerprint(loaded.file_set.SerializeToString(deterministic=True), invocation.module)
-    if invocation == manifest.invocation and is_in_sync(project_dir, manifest, proto_fingerprint):
+    if not strict and invocation == manifest.invocation and is_in_sync(project_dir, manifest, proto_fingerprint):
         return ProjectRun(Plan(()), (), False)
-    generated = generate_from_descriptors(loaded, invocation.module, protoc_diagnostics, invocation.layer)
+    generated = generate_from_descriptors(loaded, invocation.module, protoc_diagnostics, invocation.layer, strict)
     plan = plan_run(project_dir, generated.tree, manifest, invocation, proto_fingerprint, merge)
     written = False
     if write and (markers or not plan.conflicts) and (plan.writes or plan.deletes):

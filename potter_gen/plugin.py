@@ -40,6 +40,7 @@ PARAMETERS = {
     "layers": "service|sdk|both",
     "project_dir": "DIR",
     "scaffolds": "all|missing|none",
+    "strict": "true|false",
 }
 _LAYERS = ("service", "sdk", "both")
 #: Where `layers=both` puts the client SDK, relative to the output directory.
@@ -75,12 +76,14 @@ class PluginOptions:
             directory (the same directory as `--potter_out`), or None.
         scaffolds: which SCAFFOLD files to emit: "all", "missing" (those
             not yet in `project_dir`) or "none" (GENERATED files only).
+        strict: like `potter-gen --strict`: every inference is an error.
     """
 
     module: str | None = None
     layers: str = "service"
     project_dir: Path | None = None
     scaffolds: str = "none"
+    strict: bool = False
 
 
 def parse_parameter(parameter: str) -> PluginOptions:
@@ -116,7 +119,7 @@ def parse_parameter(parameter: str) -> PluginOptions:
             problems.append(error(f"parameter '{key}' is given twice ('{values[key]}' and '{value}')", "Give it once"))
         else:
             values[key] = value
-    for key, choices in (("layers", _LAYERS), ("scaffolds", _SCAFFOLDS)):
+    for key, choices in (("layers", _LAYERS), ("scaffolds", _SCAFFOLDS), ("strict", ("true", "false"))):
         if key in values and values[key] not in choices:
             problems.append(error(f"{key}={values[key]} is not valid", f"Use one of {', '.join(choices)}"))
     project_dir = Path(values["project_dir"]) if "project_dir" in values else None
@@ -132,7 +135,7 @@ def parse_parameter(parameter: str) -> PluginOptions:
         )
     if problems:
         raise UsageError(problems)
-    return PluginOptions(values.get("module"), values.get("layers", "service"), project_dir, scaffolds)
+    return PluginOptions(values.get("module"), values.get("layers", "service"), project_dir, scaffolds, values.get("strict") == "true")
 
 
 def select_files(tree: OutputTree, options: PluginOptions) -> OutputTree:
@@ -165,7 +168,7 @@ def generate_response(request: plugin_pb2.CodeGeneratorRequest) -> tuple[Respons
     try:
         options = parse_parameter(request.parameter)
         layer = Layer.SDK if options.layers == "sdk" else Layer.SERVICE
-        generated = generate_from_descriptors(load_request(request), options.module, layer=layer)
+        generated = generate_from_descriptors(load_request(request), options.module, layer=layer, strict=options.strict)
     except PotterError as exc:
         response.error = exc.format()
         return response, ()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import grpc_tools
+from google.api import resource_pb2
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -32,3 +33,8 @@ def options_proto_dir() -> Path:
 def well_known_types_dir() -> Path:
     """Return grpc_tools' include directory with `google/protobuf/*.proto`."""
     return Path(grpc_tools.__file__).resolve().parent / "_proto"
+
+
+def googleapis_dir() -> Path:
+    """Return the include directory of googleapis-common-protos: `google/api/*.proto` (resource, http, …)."""
+    return Path(resource_pb2.__file__).resolve().parent.parent.parent

@@ -184,7 +184,7 @@ def test_protoc_reports_an_unknown_parameter_with_the_valid_ones(tmp_path: Path)
     assert run.returncode == 1
     assert (
         "--potter_out: error: unknown parameter 'modul'. "
-        "Valid parameters: module=NAME, layers=service|sdk|both, project_dir=DIR, scaffolds=all|missing|none."
+        "Valid parameters: module=NAME, layers=service|sdk|both, project_dir=DIR, scaffolds=all|missing|none, strict=true|false."
     ) in run.stderr
     assert read_tree(tmp_path) == {}
 
@@ -219,7 +219,7 @@ def test_help_prints_usage_and_the_parameters() -> None:
     run = _plugin("--help")
 
     assert run.returncode == 0
-    assert "module=NAME, layers=service|sdk|both, project_dir=DIR, scaffolds=all|missing|none" in run.stdout.decode()
+    assert "module=NAME, layers=service|sdk|both, project_dir=DIR, scaffolds=all|missing|none, strict=true|false" in run.stdout.decode()
 
 
 def test_unknown_argument_prints_usage_and_exits_2() -> None:

@@ -32,7 +32,7 @@ from tests.plugin.helpers import (
 )
 
 Response = plugin_pb2.CodeGeneratorResponse
-VALID_LIST = "Valid parameters: module=NAME, layers=service|sdk|both, project_dir=DIR, scaffolds=all|missing|none."
+VALID_LIST = "Valid parameters: module=NAME, layers=service|sdk|both, project_dir=DIR, scaffolds=all|missing|none, strict=true|false."
 
 
 def _error_lines(response: plugin_pb2.CodeGeneratorResponse) -> list[str]:
@@ -186,7 +186,7 @@ def test_editions_file_is_a_clear_error_at_its_edition_line() -> None:
 
 
 def test_parameters_constant_lists_every_key() -> None:
-    assert set(PARAMETERS) == {"module", "layers", "project_dir", "scaffolds"}
+    assert set(PARAMETERS) == {"module", "layers", "project_dir", "scaffolds", "strict"}
 
 
 @pytest.mark.parametrize(

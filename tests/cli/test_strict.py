@@ -1,0 +1,66 @@
+"""`--strict`: every inference (RPC role, aggregate, package name) becomes an error; valid projects are unchanged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from potter_gen.cli import main
+from potter_gen.pipeline import generate_tree
+from potter_gen.plugin import generate_response
+from tests.conftest import REPO, SHARED_PROTOS, read_tree
+from tests.plugin.helpers import request_for
+
+PLAIN = "golden/plain/shelf.proto"
+EXPLICIT = SHARED_PROTOS / "potter-product-service.proto"
+
+
+@pytest.mark.usefixtures("in_repo")
+def test_strict_turns_each_inference_into_an_error_and_writes_nothing(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["init", "--strict", "--proto", PLAIN, "-o", str(tmp_path / "out")])
+
+    assert result.exit_code == 2
+    errors = result.stderr.splitlines()
+    assert f"{PLAIN}:10:1: error: no module_name given; using package 'shelf' derived from the proto package; --strict requires it explicit. Add option (potter.service) = {{ module_name: \"shelf\" }} to the service, or pass --module." in errors
+    assert any(line.startswith(f"{PLAIN}:12:3: error: GetShelf: no (potter.command) or (potter.query); inferred query") and line.endswith("Add option (potter.query) = {} to the RPC.") for line in errors)
+    assert f"{PLAIN}:18:1: error: Shelf: no (potter.aggregate); inferred an event-sourced aggregate from CreateShelf returning it (AIP standard methods); --strict requires it explicit. Add option (potter.aggregate) = {{}} to the message, or (potter.value_object) if it is not one." in errors
+    assert any(line.startswith(f"{PLAIN}:23:1: error: Author: no (potter.aggregate); inferred an event-sourced aggregate from its (google.api.resource) type") for line in errors)
+    assert len(errors) == 8
+    assert not (tmp_path / "out").exists()
+
+
+def test_without_strict_the_same_inferences_are_notes(in_repo: Path) -> None:
+    generated = generate_tree([Path(PLAIN)])
+
+    assert {d.severity.value for d in generated.diagnostics} == {"note"}
+    assert [a.name for a in generated.project.aggregates] == ["Shelf", "Author"]
+
+
+def test_strict_leaves_an_explicit_project_unchanged(tmp_path: Path) -> None:
+    strict = CliRunner().invoke(main, ["init", "--strict", "--proto", str(EXPLICIT), "-o", str(tmp_path / "strict")])
+    plain = CliRunner().invoke(main, ["init", "--proto", str(EXPLICIT), "-o", str(tmp_path / "plain")])
+
+    assert (strict.exit_code, plain.exit_code) == (0, 0)
+    assert read_tree(tmp_path / "strict") == read_tree(tmp_path / "plain")
+    checked = CliRunner().invoke(main, ["check", "--strict", str(tmp_path / "strict")])
+    assert checked.exit_code == 0, checked.output
+
+
+def test_check_strict_fails_on_a_project_that_relies_on_inference(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert CliRunner().invoke(main, ["init", "--proto", str(REPO / PLAIN), "-o", str(out)]).exit_code == 0
+
+    checked = CliRunner().invoke(main, ["check", "--strict", str(out)])
+
+    assert checked.exit_code == 2
+    assert "--strict requires it explicit" in checked.stderr
+
+
+def test_plugin_strict_parameter(in_repo: Path) -> None:
+    response, _ = generate_response(request_for([REPO / PLAIN], parameter="strict=true"))
+
+    assert response.HasField("error")
+    assert "--strict requires it explicit" in response.error
+    assert list(response.file) == []
