@@ -91,8 +91,12 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
     if value.strip().isdigit():
         return float(value)
-    when = email.utils.parsedate_to_datetime(value) if value else None
-    return max(0.0, when.timestamp() - time.time()) if when is not None and when.tzinfo else None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        # A malformed header (e.g. "1.5" from a proxy) must not hide the error answer itself.
+        return None
+    return max(0.0, when.timestamp() - time.time()) if when.tzinfo else None
 
 
 def error_from_response(response: httpx.Response, errors: Mapping[str, type[ApiError]]) -> ApiError:
