@@ -41,11 +41,17 @@ def py_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+def comment_text(text: str) -> str:
+    """Return a proto comment as its author wrote it: common indentation and surrounding blank lines removed."""
+    return textwrap.dedent(text).strip()
+
+
 def docstring(text: str, fallback: str = "") -> str:
     """Return a triple-quoted docstring of a proto comment, escaped so it parses as written."""
-    body = textwrap.dedent(text or fallback).strip().replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-    if body.endswith('"'):
-        body += " "
+    body = comment_text(text or fallback).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    backslashes = len(body[:-1]) - len(body[:-1].rstrip("\\"))
+    if body.endswith('"') and backslashes % 2 == 0:
+        body = body[:-1] + '\\"'  # a bare quote right before the closing quotes would end the string early
     if "\n" in body:
         return f'"""{body}\n"""'
     return f'"""{body}"""'
@@ -184,7 +190,7 @@ def _environment() -> jinja2.Environment:
         autoescape=False,
     )
     env.filters.update(
-        py_string=py_string, docstring=docstring, field_declaration=field_declaration, query_params=query_params
+        py_string=py_string, comment_text=comment_text, docstring=docstring, field_declaration=field_declaration, query_params=query_params
     )
     env.globals.update(
         StandardMethod=StandardMethod,

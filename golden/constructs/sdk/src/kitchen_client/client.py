@@ -57,7 +57,7 @@ class KitchenClient(Client):
     def get_dish(
         self, request: GetDishRequest, *, timeout: float | None = None
     ) -> Dish:
-        """GetDish.
+        """Gets one dish: \"\"\"quoted\"\"\", a \\ backslash, {{ jinja }} {% raw %}, ünïcode, 'single' and a final "quote"
 
         `GET /api/v1/dishes/{id}` (query).
         """

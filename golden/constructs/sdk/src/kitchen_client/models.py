@@ -83,11 +83,12 @@ class KitchenState(Message):
 
 
 class Dish(Message):
-    """Message Dish."""
+    """A dish: \"\"\"quoted\"\"\", a \\ backslash, {{ jinja }}, ünïcode and a final "quote\" """
 
     id: str = ""
     name: str = ""
     calories: Int64 = 0
+    """Energy in kcal; \\n is not a newline, \"\"\" is not the end."""
     kind: Kind = Kind.KIND_UNSPECIFIED
     ingredients: dict[str, int] = Field(default_factory=dict)
     note: str | None = None

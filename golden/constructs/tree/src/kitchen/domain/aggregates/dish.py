@@ -6,4 +6,4 @@ from kitchen.domain.aggregates.dish_base import DishAggregateBase
 
 
 class DishAggregate(DishAggregateBase):
-    """The Dish aggregate."""
+    """A dish: \"\"\"quoted\"\"\", a \\ backslash, {{ jinja }}, ünïcode and a final "quote\" """

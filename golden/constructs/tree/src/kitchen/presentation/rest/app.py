@@ -24,7 +24,12 @@ def create_app(container: Container) -> FastAPI:
         finally:
             await container.stop()
 
-    app = FastAPI(title="KitchenService", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="KitchenService",
+        description='The kitchen: says """hello""" with a backslash \\ and {{ braces }}, in ünïcode.',
+        version="0.1.0",
+        lifespan=lifespan,
+    )
     app.state.container = container
     install_error_handlers(app)
     app.include_router(router)

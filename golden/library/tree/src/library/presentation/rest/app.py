@@ -24,7 +24,12 @@ def create_app(container: Container) -> FastAPI:
         finally:
             await container.stop()
 
-    app = FastAPI(title="LibraryService", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="LibraryService",
+        description="LibraryService manages the catalogue and the members of one library.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
     app.state.container = container
     install_error_handlers(app)
     app.include_router(router)

@@ -24,7 +24,12 @@ def create_app(container: Container) -> FastAPI:
         finally:
             await container.stop()
 
-    app = FastAPI(title="ProductService", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="ProductService",
+        description="ProductService демонстрирует GraphQL Transport",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
     app.state.container = container
     install_error_handlers(app)
     app.include_router(router)
