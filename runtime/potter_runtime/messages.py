@@ -14,7 +14,14 @@ import re
 from collections.abc import Sequence
 from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 
 def _int_from_json(value: object) -> object:
@@ -92,7 +99,10 @@ class Message(BaseModel):
     """Base of every generated proto message.
 
     Accepts fields by Python name or proto JSON name, serialises by JSON name,
-    and ignores unknown fields (proto3 forward compatibility).
+    and ignores unknown fields (proto3 forward compatibility). A field that
+    is None and was never set is left out of the output, as proto3 JSON
+    omits unset fields; one set to None explicitly (a JSON `null` read for a
+    `google.protobuf.Value`, say) is written as `null`.
     """
 
     model_config = ConfigDict(
@@ -104,6 +114,18 @@ class Message(BaseModel):
         validate_assignment=False,
         extra="ignore",
     )
+
+    # No return annotation on purpose: pydantic would take it as the output's
+    # JSON schema, and OpenAPI documents must keep the model's own schema.
+    @model_serializer(mode="wrap")
+    def _omit_unset_fields(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        data = handler(self)
+        if isinstance(data, dict):
+            for name, field in type(self).model_fields.items():
+                if name not in self.model_fields_set and getattr(self, name) is None:
+                    data.pop(field.serialization_alias or name, None)
+                    data.pop(name, None)
+        return data
 
 
 class ValueObject(Message):

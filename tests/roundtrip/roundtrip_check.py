@@ -118,7 +118,7 @@ def messages(descriptor: Descriptor, classes: dict[str, type[ProtoMessage]], dep
             parts[field.name] = st.dictionaries(_scalar(key), value_of(value), max_size=3)
         elif field.is_repeated:
             parts[field.name] = st.lists(value_of(field), max_size=3)
-        elif field.has_presence:
+        elif field.has_presence and not field.is_required:
             parts[field.name] = st.none() | value_of(field)
         else:
             parts[field.name] = value_of(field)

@@ -58,6 +58,20 @@ def test_search_dishes_is_not_implemented_yet(client: TestClient) -> None:
     assert response.json()["detail"].startswith("SearchDishes")
 
 
+def test_send_envelope_is_not_implemented_yet(client: TestClient) -> None:
+    """SendEnvelope answers 501 until its handler is written."""
+    response = client.post("/api/v1/envelopes/send_envelope", json={})
+    assert response.status_code == 501, response.text
+    assert response.json()["detail"].startswith("SendEnvelope")
+
+
+def test_get_envelope_is_not_implemented_yet(client: TestClient) -> None:
+    """GetEnvelope answers 501 until its handler is written."""
+    response = client.post("/api/v1/envelopes/get_envelope", json={})
+    assert response.status_code == 501, response.text
+    assert response.json()["detail"].startswith("GetEnvelope")
+
+
 def test_openapi_lists_every_route(client: TestClient) -> None:
     """The OpenAPI document names every RPC as an operation."""
     response = client.get("/openapi.json")
@@ -68,5 +82,14 @@ def test_openapi_lists_every_route(client: TestClient) -> None:
         for operation in path.values()
     }
     assert operations == set(
-        ["CreateDish", "GetDish", "ListDishes", "WatchDishes", "Import", "SearchDishes"]
+        [
+            "CreateDish",
+            "GetDish",
+            "ListDishes",
+            "WatchDishes",
+            "Import",
+            "SearchDishes",
+            "SendEnvelope",
+            "GetEnvelope",
+        ]
     )
