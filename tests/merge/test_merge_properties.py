@@ -39,7 +39,7 @@ from potter_gen import pipeline
 from potter_gen.format import _MODE, format_source
 from potter_gen.merge import MergeResult, MergeStatus, merge_file
 from potter_gen.render import OutputFile
-from potter_gen.targets import FileKind
+from potter_gen.targets import FileKind, Layer
 from tests.scenarios.workspace import GET, Workspace
 
 PATH = "src/shop/application/handlers.py"
@@ -506,8 +506,8 @@ def test_a_conflict_writes_nothing_through_the_cli(workspace: Workspace, user_sc
     assert merge_file(GET, base, ours, theirs).status is MergeStatus.CONFLICTED
     real_render = pipeline.render_project
 
-    def render(project: object) -> dict[str, OutputFile]:
-        tree = real_render(project)  # type: ignore[arg-type]
+    def render(project: object, layer: Layer = Layer.SERVICE) -> dict[str, OutputFile]:
+        tree = real_render(project, layer)  # type: ignore[arg-type]
         assert tree[GET].kind is FileKind.SCAFFOLD
         return {**tree, GET: OutputFile(theirs, FileKind.SCAFFOLD)}
 
