@@ -102,7 +102,8 @@ class _Builder:
         return self.sources[file_name].location(path)
 
     def comment(self, file_name: str, path: Path) -> str:
-        return self.sources[file_name].comments(path).text
+        # Trailing spaces on a comment's lines are invisible in the proto and ruff's W291 in a docstring.
+        return "\n".join(line.rstrip() for line in self.sources[file_name].comments(path).text.splitlines())
 
     def report(self, diagnostic: Diagnostic) -> None:
         self.diagnostics.append(diagnostic)
