@@ -56,7 +56,8 @@ def _scalar(field: FieldDescriptor) -> st.SearchStrategy[Any]:
     if field.type == F.TYPE_DOUBLE:
         return st.floats(allow_nan=False, allow_infinity=False)
     if field.type == F.TYPE_FLOAT:
-        return st.floats(allow_nan=False, allow_infinity=False, width=32)
+        # protobuf's JSON parser rejects its own shortest text of the largest float32 ("3.4028235e+38").
+        return st.floats(min_value=-3.3999999521443642e38, max_value=3.3999999521443642e38, width=32)
     if field.type == F.TYPE_BOOL:
         return st.booleans()
     if field.type == F.TYPE_STRING:
@@ -106,7 +107,10 @@ def messages(descriptor: Descriptor, classes: dict[str, type[ProtoMessage]], dep
 
     def value_of(field: FieldDescriptor) -> st.SearchStrategy[Any]:
         if field.type == F.TYPE_MESSAGE:
-            return messages(field.message_type, classes, depth + 1) if depth < 2 else st.just(classes[field.message_type.full_name]())
+            # Past depth 2 messages are left empty, unless proto2 required fields must be set.
+            if depth < 2 or any(f.is_required for f in field.message_type.fields):
+                return messages(field.message_type, classes, depth + 1)
+            return st.just(classes[field.message_type.full_name]())
         return _scalar(field)
 
     parts: dict[str, st.SearchStrategy[Any]] = {}

@@ -37,8 +37,8 @@ def _message_names(prefix: str, message_protos: Iterable[descriptor_pb2.Descript
         yield from _message_names(name, message_proto.nested_type)
 
 
-def roundtrip_spec(protos: list[Path], include_dirs: list[Path]) -> tuple[dict[str, object], str]:
-    """Return the script's spec for a project generated from `protos`, and the project's package."""
+def roundtrip_spec(protos: list[Path], include_dirs: list[Path], examples: int = EXAMPLES) -> tuple[dict[str, object], str]:
+    """Return the script's spec for a project generated from `protos` (`examples` per class), and the project's package."""
     loaded, _ = load_protos(protos, include_dirs)
     project = build_project(loaded, None)
     declared = {name for file_proto in loaded.file_set.file for name in _message_names(file_proto.package, file_proto.message_type)}
@@ -49,7 +49,7 @@ def roundtrip_spec(protos: list[Path], include_dirs: list[Path]) -> tuple[dict[s
         if m.full_name.lstrip(".") in declared
     ] + [[m.full_name.lstrip("."), f"{sdk_package(project)}.models", m.class_name] for m in project.api_messages]
     descriptor_set = base64.b64encode(loaded.file_set.SerializeToString()).decode()
-    return {"descriptor_set": descriptor_set, "classes": classes, "examples": EXAMPLES}, project.package
+    return {"descriptor_set": descriptor_set, "classes": classes, "examples": examples}, project.package
 
 
 def run_roundtrip(spec: dict[str, object], source_dirs: list[Path], work: Path) -> str:

@@ -45,6 +45,7 @@ from potter_gen.errors import Severity
 from potter_gen.ir import FieldKind, Message, Project
 from potter_gen.pipeline import Generated, init_project
 from potter_gen.targets import Layer
+from tests.roundtrip.test_roundtrip import roundtrip_spec, run_roundtrip
 
 BIN = Path(sys.executable).parent
 HERE = Path(__file__).resolve().parent
@@ -99,6 +100,8 @@ class Generation:
 
     case: Case
     sources: dict[str, Path]  # import path → installed file
+    protos: list[Path]  # what was generated from
+    includes: list[Path]
     service: Generated
     service_dir: Path
     sdk: Generated
@@ -137,7 +140,8 @@ class Projects:
             service_dir, sdk_dir = self.root / name / "service", self.root / name / "sdk"
             service = init_project(protos, service_dir, includes)
             sdk = init_project(protos, sdk_dir, includes, layer=Layer.SDK)
-            self._done[name] = Generation(case, {p: path for p, (path, _) in located.items()}, service, service_dir, sdk, sdk_dir)
+            sources = {p: path for p, (path, _) in located.items()}
+            self._done[name] = Generation(case, sources, protos, includes, service, service_dir, sdk, sdk_dir)
         return self._done[name]
 
     def run(self, project: Path, command: list[str], *pythonpath: Path) -> None:
@@ -329,3 +333,14 @@ def test_proto2_optional_fields_have_presence(projects: Projects, case: str, mes
     assert singular
     for field in singular:
         assert field.is_optional and field.annotation.endswith(" | None") and field.default == "None", field
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_models_round_trip_through_json_and_binary(projects: Projects, case: str, tmp_path: Path) -> None:
+    """Every message of the service and the SDK reads and writes what protobuf's json_format does (Hypothesis)."""
+    generation = projects[case]
+    spec, _ = roundtrip_spec(generation.protos, generation.includes, examples=10)
+
+    output = run_roundtrip(spec, [generation.service_dir / "src", generation.sdk_dir / "src"], tmp_path)
+
+    assert f"round-tripped {len(spec['classes'])} messages" in output  # type: ignore[arg-type]
