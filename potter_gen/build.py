@@ -357,6 +357,7 @@ class _Builder:
             else:
                 messages.append(self.build_message(declaration, role_of(full), full in domain_set))
         self._check_class_names(enums, messages)
+        self._check_single_role(messages, message_options)
         by_full_name = {m.full_name: m for m in messages}
 
         aggregates = self._build_aggregates(messages, message_options, inferred_aggregates)
@@ -371,6 +372,7 @@ class _Builder:
             for m in messages
             if m.role is MessageRole.ERROR_EVENT
         )
+        self._check_error_events(error_events)
         services = [self._build_service(file_proto, index, by_full_name, aggregates) for file_proto in generate for index in range(len(file_proto.service))]
         aggregates, services, messages = self._synthesize_missing_events(aggregates, services, messages)
         package = self._package(generate, services)
@@ -401,7 +403,8 @@ class _Builder:
         `acme.orders.v1.State` and `acme.billing.v1.State` become `OrdersState`
         and `BillingState`; when the last package segments clash too, the whole
         package is used (`AcmeOrdersState`). A type named like something the
-        generated code imports (`naming.GENERATED_CODE_NAMES`) is prefixed the same way.
+        generated code imports (`naming.GENERATED_CODE_NAMES`), a Python keyword or a
+        builtin (`naming.is_reserved_class_name`) is prefixed the same way.
         """
         by_name: dict[str, list[str]] = {}
         for full in used:
@@ -418,7 +421,7 @@ class _Builder:
                 self.declarations[full] = replace(declaration, class_name=naming.pascal_case(prefix) + declaration.class_name)
         for full in used:
             declaration = self.declarations[full]
-            if declaration.class_name in naming.GENERATED_CODE_NAMES:
+            if naming.is_reserved_class_name(declaration.class_name):
                 package = naming.package_from_proto_package(self.files[declaration.file_name].package) or "proto"
                 self.declarations[full] = replace(declaration, class_name=naming.pascal_case(package) + declaration.class_name)
 
@@ -434,6 +437,67 @@ class _Builder:
                     )
                 )
             seen.setdefault(name, location)
+
+    def _check_single_role(self, messages: list[Message], message_options: dict[str, options.MessageOptions]) -> None:
+        """Report messages with more than one of (potter.aggregate), (potter.event), (potter.error_event), (potter.value_object).
+
+        A message plays one role; the builder would otherwise silently take
+        the first of aggregate, event, error event, value object.
+        """
+        for message in messages:
+            opts = message_options.get(message.full_name)
+            if opts is None:
+                continue
+            given = [
+                (option, number)
+                for option, number, present in (
+                    ("aggregate", ext.aggregate.number, opts.aggregate is not None),
+                    ("event", ext.event.number, opts.event is not None),
+                    ("error_event", ext.error_event.number, opts.error_event is not None),
+                    ("value_object", ext.value_object.number, opts.is_value_object),
+                )
+                if present
+            ]
+            if len(given) > 1:
+                self.report(
+                    error(
+                        f"message {message.name} is annotated as {' and '.join(f'(potter.{option})' for option, _ in given)}",
+                        "Keep exactly one: a message is an aggregate, an event, an error event or a value object",
+                        self._option_location(message, given[1][1]),
+                    )
+                )
+
+    def _check_error_events(self, error_events: tuple[ErrorEvent, ...]) -> None:
+        """Report error events that share an error code or a Python class.
+
+        The SDK's `errors.py` maps each problem+json `code` to one class, and
+        `domain/errors.py` defines one class per error event: both must be unique.
+        """
+        codes: dict[str, ErrorEvent] = {}
+        classes: dict[str, ErrorEvent] = {}
+        for error_event in error_events:
+            where = self._option_location(error_event.message, ext.error_event.number)
+            first = codes.setdefault(error_event.error_code, error_event)
+            if first is not error_event:
+                self.report(
+                    error(
+                        f"error events {first.message.name} (at {first.message.location}) and {error_event.message.name} "
+                        f"both have error_code {error_event.error_code!r}",
+                        "Give each error event its own error_code",
+                        where,
+                    )
+                )
+                continue
+            first = classes.setdefault(error_event.class_name, error_event)
+            if first is not error_event:
+                self.report(
+                    error(
+                        f"error events {first.message.name} (at {first.message.location}) and {error_event.message.name} "
+                        f"both become the error class '{error_event.class_name}' in Python",
+                        "Rename one of them",
+                        where,
+                    )
+                )
 
     # -- aggregates and events -------------------------------------------------
 
@@ -459,8 +523,20 @@ class _Builder:
                 continue
             name = opts.name or message.name
             location = message.location if message.full_name in inferred else self._option_location(message, ext.aggregate.number)
-            if not name.isidentifier():
-                self.report(error(f"aggregate name '{name}' is not an identifier", "Use a PascalCase name such as 'Item'", location))
+            if not (name.isascii() and name.isidentifier()):
+                # ASCII: Python imports `ﬁle` (NFKC) as `file`, so the module file would not be found.
+                what = "an ASCII identifier" if name.isidentifier() else "an identifier"
+                self.report(error(f"aggregate name {name!r} is not {what}", "Use a PascalCase name such as 'Item'", location))
+                continue
+            if not naming.is_module_name(naming.snake_case(name)):
+                # The module names files and attributes: `_` would give `aggregates/.py`, `From` `import .from`.
+                self.report(
+                    error(
+                        f"aggregate name '{name}' becomes the Python module name '{naming.snake_case(name)}', which cannot be imported",
+                        "Use a PascalCase name such as 'Item'",
+                        location,
+                    )
+                )
                 continue
             aggregate = Aggregate(
                 name=name,
@@ -473,8 +549,9 @@ class _Builder:
                 events=(),
                 location=location,
             )
-            if name in aggregates or aggregate.module in modules:
-                first = aggregates.get(name) or modules[aggregate.module]
+            # `<module>_base.py` lies beside `<module>.py`: the base file of Item is the scaffold of ItemBase.
+            first = aggregates.get(name) or modules.get(aggregate.module) or modules.get(f"{aggregate.module}_base")
+            if first is not None:
                 self.report(
                     error(
                         f"aggregate '{name}' collides with aggregate '{first.name}' declared at {first.location}",
@@ -484,7 +561,7 @@ class _Builder:
                 )
                 continue
             aggregates[name] = aggregate
-            modules[aggregate.module] = aggregate
+            modules[aggregate.module] = modules[f"{aggregate.module}_base"] = aggregate
 
         events: dict[str, list[Event]] = {name: [] for name in aggregates}
         for message in messages:
@@ -495,16 +572,27 @@ class _Builder:
                 known = ", ".join(sorted(aggregates)) or "none"
                 self.report(
                     error(
-                        f"event {message.name} names unknown aggregate '{event_opts.aggregate}'",
+                        f"event {message.name} names unknown aggregate {event_opts.aggregate!r}",
                         f"Use one of the declared aggregates ({known}) or declare it with (potter.aggregate)",
                         self._option_location(message, ext.event.number),
                     )
                 )
                 continue
             aggregate = aggregates[event_opts.aggregate]
-            events[aggregate.name].append(
-                self._event(message, aggregate, event_opts.event_type, event_opts.version or 1, is_declared=True)
-            )
+            event = self._event(message, aggregate, event_opts.event_type, event_opts.version or 1, is_declared=True)
+            first_event = next((e for e in events[aggregate.name] if e.event_type == event.event_type), None)
+            if first_event is not None:
+                # The aggregate's `event_types` maps a stored type to one class: the second would replay as the first.
+                self.report(
+                    error(
+                        f"events {first_event.message.name} (at {first_event.message.location}) and {message.name} "
+                        f"of aggregate {aggregate.name} both have event_type {event.event_type!r}",
+                        "Give each event of an aggregate its own event_type",
+                        self._option_location(message, ext.event.number),
+                    )
+                )
+                continue
+            events[aggregate.name].append(event)
         return {name: replace(a, events=tuple(events[name])) for name, a in aggregates.items()}
 
     def _event(self, message: Message, aggregate: Aggregate, event_type: str, version: int, is_declared: bool) -> Event:
@@ -646,7 +734,7 @@ class _Builder:
             known = KNOWN_TRANSPORTS.get(raw.strip().lower())
             if known is None:
                 valid = ", ".join(KNOWN_TRANSPORTS.values())
-                self.report(error(f"unknown transport '{raw}' in service {service_proto.name}", f"Use one of: {valid}", option_location))
+                self.report(error(f"unknown transport {raw!r} in service {service_proto.name}", f"Use one of: {valid}", option_location))
                 continue
             if known not in BUILT_TRANSPORTS:
                 self.report(
@@ -715,7 +803,7 @@ class _Builder:
                 known = ", ".join(sorted(aggregates)) or "none"
                 self.report(
                     error(
-                        f"command {method.name} names aggregate '{command.aggregate}' that no message declares",
+                        f"command {method.name} names aggregate {command.aggregate!r} that no message declares",
                         f"Declare it with option (potter.aggregate) on a message, or use one of: {known}",
                         self.where(file_proto.name, (*path, METHOD_OPTIONS, ext.command.number)),
                     )
@@ -757,6 +845,16 @@ class _Builder:
         modules: dict[str, Rpc] = {}
         routes: dict[tuple[str, str], Rpc] = {}
         for rpc in (r for s in services for r in s.rpcs):
+            if not naming.is_module_name(rpc.module):
+                # snake_case strips underscores: `_` gives `commands/.py`, `_1` the module `1`.
+                self.report(
+                    error(
+                        f"RPC {rpc.name} becomes the Python module name '{rpc.module}', which cannot be imported",
+                        "Use a PascalCase name such as 'GetItem'",
+                        rpc.location,
+                    )
+                )
+                continue
             first = modules.setdefault(rpc.module, rpc)
             if first is not rpc:
                 self.report(
@@ -785,7 +883,7 @@ class _Builder:
             if not naming.is_package_name(self.module_override):
                 self.report(
                     error(
-                        f"--module '{self.module_override}' is not a valid Python package name",
+                        f"--module {self.module_override!r} is not a valid Python package name",
                         "Use lower-case letters, digits and underscores, starting with a letter, and not a standard-library name",
                     )
                 )
@@ -798,7 +896,7 @@ class _Builder:
                     location = self.where(file_proto.name, (FILE_SERVICE, index, SERVICE_OPTIONS, ext.service.number))
                     named.setdefault(service_options.module_name, location)
         if len(named) > 1:
-            listing = "; ".join(f"'{name}' at {where}" for name, where in named.items())
+            listing = "; ".join(f"{name!r} at {where}" for name, where in named.items())
             for where in named.values():
                 self.report(error(f"services disagree on module_name: {listing}", "Use the same module_name everywhere, or pass --module", where))
             return ""
@@ -807,7 +905,7 @@ class _Builder:
             if not naming.is_package_name(name):
                 self.report(
                     error(
-                        f"module_name '{name}' is not a valid Python package name",
+                        f"module_name {name!r} is not a valid Python package name",
                         "Use lower-case letters, digits and underscores, starting with a letter, and not a standard-library name",
                         where,
                     )

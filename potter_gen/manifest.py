@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,22 @@ STATE_DIR = ".potter"
 MANIFEST = f"{STATE_DIR}/manifest.json"
 BASE_DIR = f"{STATE_DIR}/base"
 SCHEMA_VERSION = 1
+
+
+def is_project_path(relative: str) -> bool:
+    """Tell whether `relative` names a file inside the project: a normalised POSIX path, not absolute, no `..`.
+
+    Manifest entries and write targets must pass: a tampered manifest listing
+    `../outside.py` must never make a run delete or write outside the project.
+    """
+    return (
+        isinstance(relative, str)  # from JSON: anything
+        and relative not in ("", ".")
+        and not relative.startswith("/")
+        and "\\" not in relative
+        and posixpath.normpath(relative) == relative
+        and ".." not in relative.split("/")
+    )
 
 
 def sha256(data: bytes) -> str:
@@ -106,12 +123,13 @@ class Manifest:
         """Parse manifest text.
 
         Raises:
-            UsageError: the text is not a manifest this version understands.
+            UsageError: the text is not a manifest this version understands,
+                or it lists a file outside the project (`is_project_path`).
         """
         try:
             document = json.loads(text)
             invocation = document["invocation"]
-            return Manifest(
+            manifest = Manifest(
                 generator_version=document["generator_version"],
                 proto_fingerprint=document["proto_fingerprint"],
                 invocation=Invocation(
@@ -125,6 +143,15 @@ class Manifest:
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise UsageError([error(f"{where} is not a valid potter-gen manifest ({exc})", "Restore it from version control", file=where)]) from exc
+        outside = [p for p in (*manifest.files, *manifest.pending_merge) if not is_project_path(p)]
+        if outside:
+            raise UsageError(
+                [
+                    error(f"{where} lists {p!r}, which is not a path inside the project", "Restore it from version control", file=where)
+                    for p in outside
+                ]
+            )
+        return manifest
 
 
 def read_manifest(project_dir: Path) -> Manifest | None:

@@ -10,12 +10,14 @@ import re
 import sys
 
 _WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_PACKAGE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# fullmatch, never `$`: `$` also matches before a trailing newline ("inventory\n").
+_PACKAGE_NAME = re.compile(r"[a-z][a-z0-9_]*")
 # v1, v1beta2, v1p1beta1 (Google's point releases), v2alpha.
 _VERSION_SEGMENT = re.compile(r"^v\d+(p\d+)?((alpha|beta)\d*)?(p\d+)?$")
 
+_BUILTINS = frozenset(dir(builtins))
+_STDLIB_AND_BUILTINS = frozenset(sys.stdlib_module_names) | _BUILTINS
 # Attributes pydantic's BaseModel already defines (a field must not shadow them).
-_STDLIB_AND_BUILTINS = frozenset(sys.stdlib_module_names) | frozenset(dir(builtins))
 _MODEL_ATTRIBUTES = frozenset(
     "construct copy dict from_orm json parse_file parse_obj parse_raw schema"
     " schema_json update_forward_refs validate".split()
@@ -68,10 +70,15 @@ def python_identifier(name: str) -> str:
 def is_package_name(name: str) -> bool:
     """Tell whether `name` is usable as a Python package: lower-case identifier, no keyword (PEP 8)."""
     return (
-        bool(_PACKAGE_NAME.match(name))
+        bool(_PACKAGE_NAME.fullmatch(name))
         and not keyword.iskeyword(name)
         and name not in _STDLIB_AND_BUILTINS
     )
+
+
+def is_module_name(name: str) -> bool:
+    """Tell whether `name` can be a Python module of the generated code: an ASCII identifier, no keyword."""
+    return name.isascii() and name.isidentifier() and not keyword.iskeyword(name)
 
 
 def package_from_proto_package(proto_package: str) -> str:
@@ -98,3 +105,13 @@ GENERATED_CODE_NAMES = frozenset(
         "TestClient", "TypeVar", "ValueObject",
     }
 )
+
+
+def is_reserved_class_name(name: str) -> bool:
+    """Tell whether a proto type named `name` cannot keep it as its Python class name.
+
+    True for the names the generated code imports (`GENERATED_CODE_NAMES`),
+    Python keywords (`class None(...)` does not parse) and builtins (a
+    message named `list` or `str` would shadow the annotations that use them).
+    """
+    return name in GENERATED_CODE_NAMES or keyword.iskeyword(name) or name in _BUILTINS

@@ -4,19 +4,23 @@ The only module that writes into the user's project. Files are staged in a
 temporary directory beside the target (same file system), then moved into
 place with `os.replace`; if anything fails, every replaced file is restored
 and every created file and directory removed, so the project is left
-byte-for-byte as it was.
+byte-for-byte as it was. Nothing is written or deleted outside the project:
+a path with `..` or one that leads through a symbolic link out of the
+project is refused before anything is staged.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import tempfile
-from collections.abc import Collection, Mapping
-from pathlib import Path
+from collections.abc import Collection, Iterable, Mapping
+from pathlib import Path, PurePosixPath
 
-from potter_gen.errors import OutputError, error
+from potter_gen.errors import Diagnostic, OutputError, error
+from potter_gen.manifest import is_project_path
 
 
 def _staging_parent(root: Path) -> Path:
@@ -26,10 +30,64 @@ def _staging_parent(root: Path) -> Path:
     return parent
 
 
-def _fail(root: Path, exc: OSError) -> OutputError:
+def _fail(shown: Path, root: Path, staging: Path | None, exc: OSError) -> OutputError:
+    """Return the error of a failed write, naming the file as the user knows it.
+
+    Args:
+        shown: the project directory as the user gave it.
+        root: the same, resolved.
+        staging: the staging directory, or None when creating it failed.
+        exc: what the file system answered.
+    """
     reason = exc.strerror or str(exc)
-    where = exc.filename or root
-    return OutputError([error(f"cannot write {where}: {reason}", "Choose a writable --output directory", file=str(root))])
+    where = Path(exc.filename) if exc.filename and staging is not None else shown
+    # A staged file or a backup stands for the project file of the same relative path.
+    for base in (staging / ".potter-backup", staging, root) if staging is not None else ():
+        if where.is_relative_to(base):
+            where = shown / where.relative_to(base)
+            break
+    full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    hint = "Free some space on that disk, or choose another --output" if full else "Choose a writable --output directory"
+    return OutputError([error(f"cannot write {where}: {reason}", hint, file=str(shown))])
+
+
+def _outside(shown: Path, root: Path, paths: Iterable[str], verb: str) -> list[Diagnostic]:
+    """Return an error for each path of `paths` that would land outside `root`.
+
+    A path escapes when it is not a normalised relative path
+    (`manifest.is_project_path`: `../x`, `/x`) or when one of its parents in
+    the project is a symbolic link that resolves outside `root` (each such
+    link is reported once, with how many files would go through it).
+    """
+    problems: list[Diagnostic] = []
+    links: dict[Path, list[str]] = {}
+    for relative in paths:
+        if not is_project_path(relative):
+            problems.append(
+                error(
+                    f"refusing to {verb} {relative!r}: it is not a path inside the project {shown}",
+                    "Restore .potter/manifest.json from version control",
+                    file=str(shown),
+                )
+            )
+            continue
+        here = root
+        for part in PurePosixPath(relative).parts:
+            here = here / part
+            if here.is_symlink() and not here.resolve().is_relative_to(root):
+                links.setdefault(here, []).append(relative)
+                break
+    for link, through in links.items():
+        shown_link = shown / link.relative_to(root)
+        count = f"{len(through)} files" if len(through) > 1 else through[0]
+        problems.append(
+            error(
+                f"refusing to {verb} {count} through {shown_link}, a symbolic link to {link.resolve()} outside the project",
+                "Replace the link with a real directory or file inside the project, or remove it",
+                file=str(shown_link),
+            )
+        )
+    return problems
 
 
 def write_tree(root: Path, files: Mapping[str, bytes], delete: Collection[str] = ()) -> None:
@@ -42,13 +100,18 @@ def write_tree(root: Path, files: Mapping[str, bytes], delete: Collection[str] =
 
     Raises:
         OutputError: a file or directory could not be written (permission,
-            a path through a regular file, disk full); nothing was changed.
+            a path through a regular file, disk full), or a path of `files`
+            or `delete` lies outside `root` (`..`, a symbolic link out of
+            the project); nothing was changed.
     """
-    root = root.resolve()  # "." must stage beside the project, not inside it
+    shown, root = root, root.resolve()  # "." must stage beside the project, not inside it
+    outside = _outside(shown, root, files, "write") + _outside(shown, root, delete, "delete")
+    if outside:
+        raise OutputError(outside)
     try:
         staging = Path(tempfile.mkdtemp(prefix=".potter-staging-", dir=_staging_parent(root)))
     except OSError as exc:
-        raise _fail(root, exc) from exc
+        raise _fail(shown, root, None, exc) from exc
     try:
         for relative, content in files.items():
             staged = staging / relative
@@ -60,7 +123,7 @@ def write_tree(root: Path, files: Mapping[str, bytes], delete: Collection[str] =
             return
         _move_into_place(staging, root, files, delete)
     except OSError as exc:
-        raise _fail(root, exc) from exc
+        raise _fail(shown, root, staging, exc) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

@@ -1,14 +1,24 @@
 """Negative CLI tests: every invalid input of `potter-gen init` fails cleanly.
 
-Each case runs `potter-gen init` through click's `CliRunner` and checks the
-contract of STYLE.md §5: exit code 2, a compiler-style `FILE:LINE:COL: error:`
-line naming the element at fault (line and column computed by hand from the
-small protos in `invalid/`, so a regression in location reporting fails
-here), the hint sentence where potter gives one, and nothing written.
+Each case runs `potter-gen init` (or `generate`/`sdk` on a prepared project)
+through click's `CliRunner` and checks the contract of STYLE.md §5: exit
+code 2, a compiler-style `FILE:LINE:COL: error:` line naming the element at
+fault (line and column computed by hand from the small protos in
+`invalid/`, so a regression in location reporting fails here), the hint
+sentence where potter gives one, and nothing written.
+
+Not cases, and why: a proto with no service (or none with an RPC REST can
+serve) is not rejected by the model builder, whose unit tests build
+domain-only protos; rendering it is an internal error today. A `-I`
+directory that does not exist is a protoc warning, not an error.
 """
 
 from __future__ import annotations
 
+import errno
+import json
+import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +26,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from potter_gen import write
 from potter_gen.cli import main
-from tests.conftest import read_tree
+from potter_gen.errors import OutputError
+from potter_gen.pipeline import init_project
+from potter_gen.write import write_tree
+from tests.conftest import EXAMPLE_PROTO, read_tree
 
 # Paths relative to the repository root, the current directory of every test
 # (the `in_repo` fixture), so diagnostics print them exactly like this.
@@ -36,6 +50,68 @@ def _make_non_empty_output(tmp: Path) -> None:
     (tmp / "out" / "README.md").write_text("# mine\n")
 
 
+def _make_project(tmp: Path) -> None:
+    """`{tmp}/svc`: the library example as `potter-gen init` leaves it (package `library`)."""
+    init_project([EXAMPLE_PROTO], tmp / "svc")
+
+
+def _make_plain_directory(tmp: Path) -> None:
+    (tmp / "plain").mkdir()
+    (tmp / "plain" / "notes.txt").write_text("not a project\n")
+
+
+def _corrupt_manifest(tmp: Path) -> None:
+    (tmp / "svc" / ".potter").mkdir(parents=True)
+    (tmp / "svc" / ".potter" / "manifest.json").write_text('{"generator_version": \n')
+
+
+def _manifest_lists_outside_file(tmp: Path) -> None:
+    """A tampered manifest claims `../outside.py`, a user's file beside the project, as GENERATED and stale."""
+    _make_project(tmp)
+    (tmp / "outside.py").write_text("# the user's own file\n")
+    path = tmp / "svc" / ".potter" / "manifest.json"
+    document = json.loads(path.read_text())
+    document["files"]["../outside.py"] = {"kind": "generated", "sha256": "0" * 64}
+    path.write_text(json.dumps(document, indent=2))
+
+
+def _link_domain_outside(tmp: Path) -> None:
+    """`src/library/domain` becomes a symbolic link to an empty directory outside the project."""
+    _make_project(tmp)
+    domain = tmp / "svc" / "src" / "library" / "domain"
+    shutil.rmtree(domain)
+    (tmp / "elsewhere").mkdir()
+    domain.symlink_to(tmp / "elsewhere", target_is_directory=True)
+
+
+def _lock_directory(tmp: Path) -> None:
+    (tmp / "locked").mkdir()
+    (tmp / "locked").chmod(0o500)
+
+
+def _refuses_new_entries(directory: Path) -> bool:
+    try:
+        (directory / "potter-gen-probe").mkdir()
+    except OSError:
+        return True
+    (directory / "potter-gen-probe").rmdir()
+    return False
+
+
+# Permissions do not stop root (tests often run as root in containers): there
+# the unwritable output lies in a kernel file system that refuses new entries.
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+_KERNEL_DIR = next((d for d in ("/sys", "/proc") if IS_ROOT and Path(d).is_dir() and _refuses_new_entries(Path(d))), "")
+UNWRITABLE = f"{_KERNEL_DIR}/potter-gen-out" if IS_ROOT else "{tmp}/locked/out"
+
+
+def _disk_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    def replace(src: object, dst: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(write.os, "replace", replace)
+
+
 @dataclass(frozen=True)
 class Case:
     """One invalid invocation and the diagnostic it must produce.
@@ -44,14 +120,16 @@ class Case:
 
     Attributes:
         id: the pytest id.
-        args: arguments after `init`, without `--output`.
+        args: arguments after the command, without `--output`.
         where: the expected `FILE:LINE:COL` (or `FILE`) before ": error:";
             "" when no file is at fault (the line starts with "error:").
         phrases: texts the error line must contain.
         hint: the hint sentence the line must end with (None: no hint).
         also: further `where` prefixes that must start an error line.
-        output: the --output argument.
+        output: the --output argument (`init` and `sdk` only).
         setup: prepares the temporary directory before the run.
+        command: the potter-gen command run.
+        patch: monkeypatches the run (a failing file system).
     """
 
     id: str
@@ -62,6 +140,8 @@ class Case:
     also: tuple[str, ...] = ()
     output: str = "{tmp}/out"
     setup: Callable[[Path], None] | None = field(default=None, compare=False)
+    command: str = "init"
+    patch: Callable[[pytest.MonkeyPatch], None] | None = field(default=None, compare=False)
 
 
 def proto(name: str) -> tuple[str, ...]:
@@ -82,6 +162,18 @@ CASES = [
         f"{DATA}/missing_import.proto:5:1",
         ('Import "does/not/exist.proto" was not found or had errors',),
         also=("does/not/exist.proto",),
+    ),
+    Case(
+        "import-cycle",
+        proto("import_cycle.proto"),
+        f"{DATA}/import_cycle.proto:5:1",
+        ("File recursively imports itself: import_cycle.proto -> import_cycle.proto",),
+    ),
+    Case(
+        "enum-first-value-not-zero",
+        proto("enum_first_value_not_zero.proto"),
+        f"{DATA}/enum_first_value_not_zero.proto:6:9",
+        ("The first enum value must be zero",),
     ),
     Case(
         "unknown-message-type",
@@ -126,6 +218,47 @@ CASES = [
         "Keep exactly one: commands change state, queries read it",
     ),
     Case(
+        "message-with-two-roles",
+        proto("two_roles.proto"),
+        f"{DATA}/two_roles.proto:9:3",
+        ("message Item is annotated as (potter.aggregate) and (potter.event)",),
+        "Keep exactly one: a message is an aggregate, an event, an error event or a value object",
+    ),
+    Case(
+        "events-share-an-event-type",
+        proto("duplicate_event_type.proto"),
+        f"{DATA}/duplicate_event_type.proto:18:3",
+        (
+            f"events ItemRenamed (at {DATA}/duplicate_event_type.proto:12:1) and ItemRepriced "
+            "of aggregate Item both have event_type 'item.changed'",
+        ),
+        "Give each event of an aggregate its own event_type",
+    ),
+    Case(
+        "error-events-share-an-error-code",
+        proto("duplicate_error_code.proto"),
+        f"{DATA}/duplicate_error_code.proto:13:3",
+        (f"error events OutOfStock (at {DATA}/duplicate_error_code.proto:7:1) and Discontinued both have error_code 'UNAVAILABLE'",),
+        "Give each error event its own error_code",
+    ),
+    Case(
+        "error-events-become-one-class",
+        proto("error_class_collision.proto"),
+        f"{DATA}/error_class_collision.proto:13:3",
+        (
+            f"error events StockEvent (at {DATA}/error_class_collision.proto:7:1) and StockError "
+            "both become the error class 'StockError' in Python",
+        ),
+        "Rename one of them",
+    ),
+    Case(
+        "module-name-is-a-path",
+        proto("module_name_path.proto"),
+        f"{DATA}/module_name_path.proto:8:3",
+        ("module_name '../evil' is not a valid Python package name",),
+        PACKAGE_HINT,
+    ),
+    Case(
         "module-name-with-dash",
         proto("module_name_dash.proto"),
         f"{DATA}/module_name_dash.proto:8:3",
@@ -154,6 +287,20 @@ CASES = [
         PACKAGE_HINT,
     ),
     Case(
+        "module-option-is-a-path",
+        (*("--proto", VALID), "--module", "../x"),
+        "",
+        ("--module '../x' is not a valid Python package name",),
+        PACKAGE_HINT,
+    ),
+    Case(
+        "module-option-dotted",
+        (*("--proto", VALID), "--module", "acme.library"),
+        "",
+        ("--module 'acme.library' is not a valid Python package name",),
+        PACKAGE_HINT,
+    ),
+    Case(
         "module-option-stdlib",
         (*("--proto", VALID), "--module", "typing"),
         "",
@@ -179,6 +326,13 @@ CASES = [
         "Rename one of the RPCs",
     ),
     Case(
+        "rpc-module-not-importable",
+        proto("rpc_module_digit.proto"),
+        f"{DATA}/rpc_module_digit.proto:10:3",
+        ("RPC _2FA becomes the Python module name '2_fa', which cannot be imported",),
+        "Use a PascalCase name such as 'GetItem'",
+    ),
+    Case(
         # naming.python_identifier escapes the keyword `class` to `class_`.
         "fields-collide-after-escaping",
         proto("field_collision.proto"),
@@ -201,6 +355,13 @@ CASES = [
         proto("aggregate_name_not_identifier.proto"),
         f"{DATA}/aggregate_name_not_identifier.proto:8:3",
         ("aggregate name 'Line Item' is not an identifier",),
+        "Use a PascalCase name such as 'Item'",
+    ),
+    Case(
+        "aggregate-module-is-a-keyword",
+        proto("aggregate_module_keyword.proto"),
+        f"{DATA}/aggregate_module_keyword.proto:8:3",
+        ("aggregate name 'Import' becomes the Python module name 'import', which cannot be imported",),
         "Use a PascalCase name such as 'Item'",
     ),
     Case(
@@ -256,6 +417,79 @@ CASES = [
         "Choose an empty --output directory, or pass --force to write over it",
         setup=_make_non_empty_output,
     ),
+    Case(
+        "output-is-a-file",
+        ("--proto", VALID),
+        "{tmp}/afile",
+        ("{tmp}/afile exists and is not a directory",),
+        "Choose another --output",
+        output="{tmp}/afile",
+        setup=_make_file,
+    ),
+    Case(
+        "output-unwritable",
+        ("--proto", VALID),
+        UNWRITABLE,
+        (f"cannot write {UNWRITABLE}: ",),
+        "Choose a writable --output directory",
+        output=UNWRITABLE,
+        setup=None if IS_ROOT else _lock_directory,
+    ),
+    Case(
+        "disk-full",
+        ("--proto", VALID),
+        "{tmp}/out",
+        ("cannot write {tmp}/out: No space left on device",),
+        "Free some space on that disk, or choose another --output",
+        patch=_disk_full,
+    ),
+    Case(
+        "sdk-into-a-service-project",
+        ("--proto", VALID),
+        "{tmp}/svc",
+        ("{tmp}/svc holds a service project",),
+        "Give the SDK a directory of its own",
+        output="{tmp}/svc",
+        setup=_make_project,
+        command="sdk",
+    ),
+    # -- generate on a directory whose project state is missing, broken or unsafe.
+    Case(
+        "generate-without-manifest",
+        ("{tmp}/plain",),
+        "{tmp}/plain",
+        ("{tmp}/plain has no .potter/manifest.json",),
+        "Run this in a project made by `potter-gen init`, or pass its directory",
+        setup=_make_plain_directory,
+        command="generate",
+    ),
+    Case(
+        "generate-with-corrupt-manifest",
+        ("{tmp}/svc",),
+        "{tmp}/svc/.potter/manifest.json",
+        ("{tmp}/svc/.potter/manifest.json is not a valid potter-gen manifest",),
+        "Restore it from version control",
+        setup=_corrupt_manifest,
+        command="generate",
+    ),
+    Case(
+        "manifest-lists-a-file-outside-the-project",
+        ("{tmp}/svc",),
+        "{tmp}/svc/.potter/manifest.json",
+        ("{tmp}/svc/.potter/manifest.json lists '../outside.py', which is not a path inside the project",),
+        "Restore it from version control",
+        setup=_manifest_lists_outside_file,
+        command="generate",
+    ),
+    Case(
+        "generate-through-a-symlink-out-of-the-project",
+        ("{tmp}/svc",),
+        "{tmp}/svc/src/library/domain",
+        ("files through {tmp}/svc/src/library/domain, a symbolic link to {tmp}/elsewhere outside the project",),
+        "Replace the link with a real directory or file inside the project, or remove it",
+        setup=_link_domain_outside,
+        command="generate",
+    ),
 ]
 
 
@@ -271,17 +505,26 @@ def _all_paths(root: Path) -> set[str]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_invalid_input_fails_with_located_diagnostic(case: Case, tmp_path: Path, in_repo: Path) -> None:
+def test_invalid_input_fails_with_located_diagnostic(
+    case: Case, tmp_path: Path, in_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def sub(text: str) -> str:
         return text.replace("{tmp}", str(tmp_path))
 
+    if case.id == "output-unwritable" and IS_ROOT and not _KERNEL_DIR:
+        pytest.skip("running as root and no directory refuses root's writes")
     if case.setup is not None:
         case.setup(tmp_path)
     before = read_tree(tmp_path)
     before_paths = _all_paths(tmp_path)
     output = Path(sub(case.output))
+    argv = [case.command, *map(sub, case.args)]
+    if case.command in ("init", "sdk"):
+        argv += ["--output", str(output)]
+    if case.patch is not None:
+        case.patch(monkeypatch)
 
-    result = CliRunner().invoke(main, ["init", *map(sub, case.args), "--output", str(output)])
+    result = CliRunner().invoke(main, argv)
 
     assert result.exit_code == 2, f"exit {result.exit_code}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
@@ -303,5 +546,43 @@ def test_invalid_input_fails_with_located_diagnostic(case: Case, tmp_path: Path,
 
 
 def test_enough_cases() -> None:
-    assert len(CASES) >= 18
+    assert len(CASES) >= 42
     assert len({c.id for c in CASES}) == len(CASES)
+
+
+def test_write_tree_refuses_paths_outside_the_project(tmp_path: Path) -> None:
+    """Defence in depth below the manifest check: `..` and absolute paths are refused before anything is staged."""
+    project = tmp_path / "svc"
+    project.mkdir()
+    (project / "keep.txt").write_text("mine\n")
+    (tmp_path / "outside.py").write_text("# the user's own file\n")
+    before = read_tree(tmp_path)
+
+    with pytest.raises(OutputError) as caught:
+        write_tree(project, {"new.txt": b"new\n", "../evil.py": b"x = 1\n"}, delete=["../outside.py", "/etc/hostname", "a/./b"])
+
+    messages = [d.message for d in caught.value.diagnostics]
+    assert messages == [
+        f"refusing to write '../evil.py': it is not a path inside the project {project}",
+        f"refusing to delete '../outside.py': it is not a path inside the project {project}",
+        f"refusing to delete '/etc/hostname': it is not a path inside the project {project}",
+        f"refusing to delete 'a/./b': it is not a path inside the project {project}",
+    ]
+    assert read_tree(tmp_path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["outside.py", "svc"]  # no staging left
+
+
+def test_generate_writes_through_a_symlink_that_stays_inside_the_project(tmp_path: Path) -> None:
+    """The symlink check is about escaping: a link to a directory of the project itself is fine."""
+    _make_project(tmp_path)
+    project = tmp_path / "svc"
+    domain = project / "src" / "library" / "domain"
+    shutil.rmtree(domain)
+    (project / "shared-domain").mkdir()
+    domain.symlink_to(project / "shared-domain", target_is_directory=True)
+
+    result = CliRunner().invoke(main, ["generate", str(project)])
+
+    assert result.exit_code == 0, result.output
+    assert (project / "shared-domain" / "models.py").is_file()
+
