@@ -148,15 +148,17 @@ def load_protos(
         The loaded descriptors and protoc's warnings (e.g. unused imports).
 
     Raises:
-        UsageError: a file does not exist or lies outside every include dir.
+        UsageError: a file or include dir does not exist, or a file lies
+            outside every include dir.
         ProtoSyntaxError: protoc reported errors; each diagnostic carries
             protoc's `file:line:col` and message.
     """
-    missing = [p for p in proto_files if not p.is_file()]
+    missing = [error(f"no such file: {p}", "Check the --proto path", file=str(p)) for p in proto_files if not p.is_file()]
+    missing += [
+        error(f"no such directory: {d}", "Check the -I/--proto-path directory", file=str(d)) for d in include_dirs if not d.is_dir()
+    ]
     if missing:
-        raise UsageError(
-            [error(f"no such file: {p}", "Check the --proto path", file=str(p)) for p in missing]
-        )
+        raise UsageError(missing)
     user_includes = list(include_dirs) or list(dict.fromkeys(p.parent for p in proto_files))
     names = [_proto_name(p, user_includes) for p in proto_files]
     includes = [*user_includes, resources.options_proto_dir(), resources.well_known_types_dir(), resources.googleapis_dir()]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from potter_gen.build import build_project
 from potter_gen.descriptors import LoadedProtos, load_protos
-from potter_gen.errors import Diagnostic, UsageError, error
+from potter_gen.errors import Diagnostic, UsageError, ValidationError, error
 from potter_gen.ir import Project
 from potter_gen.manifest import Invocation, require_manifest
 from potter_gen.plan import Plan, fingerprint, is_in_sync, plan_run
@@ -74,7 +74,19 @@ def generate_from_descriptors(
         ValidationError: the protos break a potter rule (or, with `strict`, need an inference).
     """
     project = build_project(loaded, module, strict)
+    if not project.rpcs:
+        raise ValidationError([_nothing_to_serve(loaded)])
     return Generated(project, render_project(project, layer), (*protoc_diagnostics, *project.diagnostics))
+
+
+def _nothing_to_serve(loaded: LoadedProtos) -> Diagnostic:
+    """The error for protos that give no RPC to serve (no service, or only client/bidi streaming RPCs)."""
+    names = ", ".join(loaded.display_path(name) for name in loaded.files_to_generate)
+    return error(
+        f"{names}: no RPC that potter-gen can serve over REST; it needs a service with a unary or server-streaming RPC",
+        "Add a service with such an RPC (client and bidi streaming need gRPC, which is not generated yet)",
+        file=loaded.display_path(loaded.files_to_generate[0]) if loaded.files_to_generate else "",
+    )
 
 
 def init_project(

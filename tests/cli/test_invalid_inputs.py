@@ -385,7 +385,28 @@ CASES = [
         ("cannot derive a Python package name from '9lives.proto'",),
         "Pass --module NAME",
     ),
+    Case(
+        "no-service",
+        proto("no_service.proto"),
+        f"{DATA}/no_service.proto",
+        ("no RPC that potter-gen can serve over REST; it needs a service with a unary or server-streaming RPC",),
+        "Add a service with such an RPC (client and bidi streaming need gRPC, which is not generated yet)",
+    ),
+    Case(
+        "only-client-streaming",
+        proto("only_client_streaming.proto"),
+        f"{DATA}/only_client_streaming.proto",
+        ("no RPC that potter-gen can serve over REST",),
+        "Add a service with such an RPC (client and bidi streaming need gRPC, which is not generated yet)",
+    ),
     # -- bad command line or output (UsageError, OutputError).
+    Case(
+        "include-dir-does-not-exist",
+        ("--proto", VALID, "-I", "{tmp}/nowhere", "-I", "examples/library"),
+        "{tmp}/nowhere",
+        ("no such directory: {tmp}/nowhere",),
+        "Check the -I/--proto-path directory",
+    ),
     Case(
         "proto-file-does-not-exist",
         ("--proto", "{tmp}/nowhere.proto"),

@@ -12,6 +12,7 @@ import pytest
 from potter_runtime.client import ApiError, RetryPolicy
 
 from kitchen_client import AsyncKitchenClient, KitchenClient
+from kitchen_client.errors import SpoiledError
 from kitchen_client.models import (
     CreateDishRequest,
     Envelope,
@@ -125,6 +126,31 @@ def test_every_coroutine_sends_its_route() -> None:
 
     asyncio.run(run())
     assert len(seen) == len(ASYNC_CALLS)
+
+
+def test_error_event_answer_raises_its_class() -> None:
+    """A problem+json answer with an error event's code raises that event's class."""
+    problem = {
+        "title": "Domain rule violated",
+        "status": 422,
+        "detail": "rejected",
+        "code": "SPOILED",
+        "retryable": False,
+    }
+    http = httpx.Client(
+        base_url="http://service",
+        transport=httpx.MockTransport(
+            lambda request: httpx.Response(422, json=problem)
+        ),
+    )
+    with KitchenClient(http_client=http) as client:
+        with pytest.raises(SpoiledError) as raised:
+            client.create_dish(CreateDishRequest())
+    assert (raised.value.status, raised.value.code, raised.value.detail) == (
+        422,
+        "SPOILED",
+        "rejected",
+    )
 
 
 def test_unavailable_is_retried_then_succeeds() -> None:

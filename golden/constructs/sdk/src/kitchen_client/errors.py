@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from potter_runtime.client import ApiError
 
-__all__ = ["ERRORS"]
+__all__ = ["ERRORS", "SpoiledError"]
+
+
+class SpoiledError(ApiError):
+    """Named like its own exception class: the payload stays reachable as models.SpoiledError."""
+
+    error_code = "SPOILED"
+
 
 #: problem+json `code` → the error class the client raises.
-ERRORS: dict[str, type[ApiError]] = {}
+ERRORS: dict[str, type[ApiError]] = {SpoiledError.error_code: SpoiledError}

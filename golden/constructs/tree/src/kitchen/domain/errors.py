@@ -3,4 +3,16 @@
 
 from __future__ import annotations
 
-__all__ = []
+from potter_runtime.errors import DomainError
+
+from kitchen.domain import models
+
+__all__ = ["SpoiledError"]
+
+
+class SpoiledError(DomainError):
+    """Named like its own exception class: the payload stays reachable as models.SpoiledError."""
+
+    def __init__(self, detail: str, payload: models.SpoiledError | None = None) -> None:
+        super().__init__(detail, code="SPOILED", retryable=True)
+        self.payload = payload or models.SpoiledError()

@@ -21,6 +21,7 @@ __all__ = [
     "KitchenState",
     "Dish",
     "DishCreated",
+    "SpoiledError",
     "Envelope",
 ]
 
@@ -144,6 +145,12 @@ class DishCreated(DomainEvent):
         default="", validation_alias=AliasChoices("from"), serialization_alias="from"
     )
     tags: list[str] = Field(default_factory=list)
+
+
+class SpoiledError(Message):
+    """Named like its own exception class: the payload stays reachable as models.SpoiledError."""
+
+    reason: str = ""
 
 
 class Envelope(Message):

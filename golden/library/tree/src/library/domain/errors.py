@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from potter_runtime.errors import DomainError
 
-from library.domain.models import BookUnavailable
+from library.domain import models
 
 __all__ = ["BookUnavailableError"]
 
@@ -13,6 +13,8 @@ __all__ = ["BookUnavailableError"]
 class BookUnavailableError(DomainError):
     """No copy of the book is left to lend. Retry once one is returned."""
 
-    def __init__(self, detail: str, payload: BookUnavailable | None = None) -> None:
+    def __init__(
+        self, detail: str, payload: models.BookUnavailable | None = None
+    ) -> None:
         super().__init__(detail, code="BOOK_UNAVAILABLE", retryable=True)
-        self.payload = payload or BookUnavailable()
+        self.payload = payload or models.BookUnavailable()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from potter_runtime.errors import DomainError
 
-from simple.domain.models import ItemCreationFailedEvent
+from simple.domain import models
 
 __all__ = ["ItemCreationFailedError"]
 
@@ -14,7 +14,7 @@ class ItemCreationFailedError(DomainError):
     """ItemCreationFailedEvent событие ошибки создания"""
 
     def __init__(
-        self, detail: str, payload: ItemCreationFailedEvent | None = None
+        self, detail: str, payload: models.ItemCreationFailedEvent | None = None
     ) -> None:
         super().__init__(detail, code="ITEM_CREATION_FAILED", retryable=False)
-        self.payload = payload or ItemCreationFailedEvent()
+        self.payload = payload or models.ItemCreationFailedEvent()
