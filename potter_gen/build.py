@@ -912,6 +912,8 @@ class _Builder:
                 )
             return name
         derived = naming.package_from_proto_package(generate[0].package) if generate else ""
+        if derived and not naming.is_package_name(derived) and naming.is_package_name(derived + "_"):
+            derived += "_"  # a keyword or standard-library name (`acme.class.v1`, `acme.json.v1`)
         if not derived and generate:
             derived = naming.snake_case(generate[0].name.rsplit("/", 1)[-1].removesuffix(".proto").replace("-", "_"))
         if not naming.is_package_name(derived):

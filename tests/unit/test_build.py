@@ -251,6 +251,14 @@ def test_package_derived_from_proto_package_with_a_note(in_tmp: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize(("proto_package", "package"), [("acme.class.v1", "class_"), ("acme.json.v1", "json_"), ("acme.match.v1", "match")])
+def test_package_derived_from_a_keyword_or_stdlib_name_gets_an_underscore(in_tmp: Path, proto_package: str, package: str) -> None:
+    (in_tmp / "kw.proto").write_text(f'syntax = "proto3";\npackage {proto_package};\n\nimport "potter/options.proto";\n\n' + PLAIN)
+    loaded, _ = load_protos([in_tmp / "kw.proto"])
+
+    assert build_project(loaded).package == package
+
+
 def test_module_override_wins(in_tmp: Path) -> None:
     project = _build(in_tmp, PLAIN, module="storefront")
 
