@@ -127,8 +127,9 @@ class _Builder:
         reasons: dict[str, str] = {}
         for full in sorted(own):
             declaration = self.declarations[full]
-            if isinstance(declaration.proto, d.DescriptorProto) and options.read_resource_type(declaration.proto):
-                reasons[full] = f"its (google.api.resource) type '{options.read_resource_type(declaration.proto)}'"
+            resource_type = options.read_resource_type(declaration.proto) if isinstance(declaration.proto, d.DescriptorProto) else ""
+            if resource_type:
+                reasons[full] = f"its (google.api.resource) type '{resource_type}'"
         for file_proto in generate:
             for service in file_proto.service:
                 for method in service.method:
