@@ -18,7 +18,7 @@ from potter_gen import __version__
 from potter_gen.pipeline import generate_tree, init_project
 from potter_gen.resources import options_proto_dir
 from potter_gen.targets import FileKind, Layer
-from tests.conftest import EXAMPLE_PROTO, read_tree, tree_diff
+from tests.conftest import EXAMPLE_PROTO, read_tree, require_shared, tree_diff
 from tests.plugin.helpers import (
     CART,
     DATA,
@@ -43,6 +43,7 @@ def _plugin(*args: str, stdin: bytes = b"", env: dict[str, str] | None = None) -
 @pytest.mark.parametrize("name", PROTOS)
 def test_protoc_gives_exactly_what_init_writes(name: str, tmp_path: Path) -> None:
     proto = PROTOS[name]
+    require_shared(proto)
     out = tmp_path / "plugin"
     out.mkdir()
 
@@ -56,6 +57,7 @@ def test_protoc_gives_exactly_what_init_writes(name: str, tmp_path: Path) -> Non
 @pytest.mark.parametrize("name", PROTOS)
 def test_protoc_sdk_layer_gives_exactly_what_sdk_writes(name: str, tmp_path: Path) -> None:
     proto = PROTOS[name]
+    require_shared(proto)
     out = tmp_path / "plugin"
     out.mkdir()
 
