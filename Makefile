@@ -51,10 +51,15 @@ lint: $(STAMP)
 goldens: $(STAMP)
 	$(BIN)/python -m pytest tests/golden --update-goldens
 
-bench: $(STAMP)
-	$(BIN)/python tests/bench/bench_init.py
-	$(BIN)/python tests/bench/bench_plugin.py
-	$(BIN)/python tests/bench/bench_update.py
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $(BENCH_STAMP)
+
+# Not part of `make test`: writes docs/benchmarks.md and docs/benchmarks.png (needs ../shared).
+bench: $(BENCH_STAMP)
+	$(BIN)/python tests/bench/run_bench.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) dist build

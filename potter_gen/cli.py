@@ -22,8 +22,6 @@ from potter_gen.errors import Diagnostic, ExitCode, PotterError, UsageError, err
 from potter_gen.manifest import read_manifest
 from potter_gen.pipeline import ProjectRun, init_project, run_project
 from potter_gen.plan import Action
-from potter_gen.render import sdk_package
-from potter_gen.resources import runtime_dir
 from potter_gen.targets import Layer
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -286,6 +284,8 @@ def sdk(
         raise UsageError([error(f"{output} holds no SDK yet, so --proto is needed", "Pass --proto FILE (and -I DIR for imports)")])
     generated = init_project(protos, output, include_dirs, module, force, Layer.SDK, strict)
     _print_diagnostics(generated.diagnostics)
+    from potter_gen.render import sdk_package  # Jinja loads only for commands that render
+
     click.echo(f"Wrote {len(generated.tree)} files for package '{sdk_package(generated.project)}' to {output}")
     click.echo(f'Next: pip install "$(potter-gen runtime)" {shlex.quote(str(output))}')
 
@@ -304,4 +304,6 @@ def runtime() -> None:
     runtime)[service]"`); generated projects' `make install` use it, so they
     install where no package index holds potter-runtime.
     """
+    from potter_gen.resources import runtime_dir  # grpc_tools loads only for commands that need it
+
     click.echo(runtime_dir())
