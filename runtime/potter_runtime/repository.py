@@ -11,8 +11,8 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from potter_runtime.aggregate import AggregateRoot
 from potter_runtime.errors import NotFoundError
-from potter_runtime.event_store import EventStore, NewEvent, StoredEvent
 from potter_runtime.messages import DomainEvent
+from potter_runtime.store import EventStore, NewEvent, StoredEvent
 
 AggT = TypeVar("AggT", bound=AggregateRoot[Any])
 AggCo = TypeVar("AggCo", bound=AggregateRoot[Any])
