@@ -193,7 +193,7 @@ class EventStore(Protocol):
         ...
 
     async def save_snapshot(self, snapshot: Snapshot) -> None:
-        """Store a snapshot, replacing the stream's previous one."""
+        """Store a snapshot, replacing the stream's previous one unless that one is newer."""
         ...
 
     async def load_snapshot(self, aggregate_type: str, aggregate_id: str) -> Snapshot | None:

@@ -52,4 +52,6 @@ class PostgresEventStore(SqlAlchemyEventStore):
         return statement.on_conflict_do_update(
             index_elements=["aggregate_type", "aggregate_id"],
             set_={name: statement.excluded[name] for name in ("version", "state", "schema_fingerprint", "recorded_at")},
+            # A slow writer must not replace a newer snapshot with an older one.
+            where=snapshots_table.c.version < statement.excluded.version,
         )

@@ -50,7 +50,7 @@ class SqlAlchemyEventStore(ABC):
 
     @abstractmethod
     def _upsert_snapshot(self, row: dict[str, Any]) -> Executable:
-        """Return an INSERT of a snapshot row that replaces the stream's existing row."""
+        """Return an INSERT of a snapshot row that replaces the stream's row if that one is older."""
 
     async def create_schema(self) -> None:
         """Create the runtime's tables if missing (idempotent); migrations do this in production."""
@@ -191,7 +191,7 @@ class SqlAlchemyEventStore(ABC):
         return int(value or 0)
 
     async def save_snapshot(self, snapshot: Snapshot) -> None:
-        """Store a snapshot, replacing the stream's previous one."""
+        """Store a snapshot, replacing the stream's previous one unless that one is newer."""
         row = {
             "aggregate_type": snapshot.aggregate_type,
             "aggregate_id": snapshot.aggregate_id,
