@@ -62,6 +62,9 @@ class EventSourcedRepository(Generic[AggT]):
             or writes snapshots: every load replays the whole stream.
             Snapshots hold ``state`` only; an aggregate keeping other attributes
             derived from events must not use them.
+        state_projection: Write the aggregate's state to the state projection
+            (``potter_runtime.readmodels.StateReadModel``) in each append's
+            transaction; False (the default) leaves the projection alone.
     """
 
     def __init__(
@@ -70,10 +73,12 @@ class EventSourcedRepository(Generic[AggT]):
         aggregate_class: type[AggT],
         *,
         snapshots: SnapshotPolicy | None = None,
+        state_projection: bool = False,
     ) -> None:
         self.store = store
         self.aggregate_class = aggregate_class
         self.snapshots = snapshots
+        self.state_projection = state_projection
 
     def new(self, aggregate_id: str | None = None) -> AggT:
         """Create an unsaved aggregate with no events.
@@ -161,8 +166,14 @@ class EventSourcedRepository(Generic[AggT]):
         if not events:
             return
         old_version = aggregate.version
+        projected = self.state_projection and not aggregate.deleted
         version = await self.store.append(
-            self.aggregate_class.aggregate_type, aggregate.id, old_version, events
+            self.aggregate_class.aggregate_type,
+            aggregate.id,
+            old_version,
+            events,
+            state=aggregate.state.model_dump(mode="json") if projected else None,
+            deleted=self.state_projection and aggregate.deleted,
         )
         aggregate.mark_committed(version)
         if (

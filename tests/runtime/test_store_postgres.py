@@ -1,4 +1,4 @@
-"""The event store contract on a real PostgreSQL server, plus its commit-order guarantee."""
+"""The event store and read-model contracts on a real PostgreSQL server, plus its commit-order guarantee."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from potter_runtime.store.postgres import PostgresEventStore
 from potter_runtime.store.schema import metadata
 from potter_runtime.store.sql import SqlAlchemyEventStore
 
+from .readmodels_contract import ReadModelContract
 from .store_contract import EventStoreContract, OpenStore, event
 
 pytestmark = pytest.mark.anyio
@@ -34,6 +35,10 @@ async def open_store(postgres_url: str) -> AsyncIterator[OpenStore]:
     yield open_one
     for store in opened:
         await store.close()
+
+
+class TestPostgresReadModels(ReadModelContract):
+    pass
 
 
 class TestPostgresEventStore(EventStoreContract):

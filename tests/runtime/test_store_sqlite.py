@@ -1,4 +1,4 @@
-"""The event store contract on SQLite files."""
+"""The event store and read-model contracts on SQLite files."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from potter_runtime.store import open_event_store
 from potter_runtime.store.sql import SqlAlchemyEventStore
 from potter_runtime.store.sqlite import SqliteEventStore
 
+from .readmodels_contract import ReadModelContract
 from .store_contract import EventStoreContract, OpenStore
 
 pytestmark = pytest.mark.anyio
@@ -29,6 +30,10 @@ async def open_store(db_url: str) -> AsyncIterator[OpenStore]:
     yield open_one
     for store in opened:
         await store.close()
+
+
+class TestSqliteReadModels(ReadModelContract):
+    pass
 
 
 class TestSqliteEventStore(EventStoreContract):

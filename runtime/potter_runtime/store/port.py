@@ -137,16 +137,24 @@ class EventStore(Protocol):
         aggregate_id: str,
         expected_version: int,
         events: Sequence[NewEvent],
+        *,
+        state: dict[str, Any] | None = None,
+        deleted: bool = False,
     ) -> int:
         """Append events to a stream if it is still at ``expected_version``.
 
-        All events are stored or none is (one transaction).
+        All events are stored or none is, together with the state projection's
+        row when ``state`` or ``deleted`` is given (one transaction), so a query
+        right after the append reads the new state.
 
         Args:
             aggregate_type: Stream kind.
             aggregate_id: Stream identifier.
             expected_version: Version (event count) the caller last saw; 0 for a new stream.
             events: Events to append, in order.
+            state: The aggregate's state after the events, as a JSON object, for
+                the state projection; None leaves the projection alone.
+            deleted: The events deleted the aggregate: its projection row is removed.
 
         Returns:
             The stream's new version (int).

@@ -1,5 +1,10 @@
 """SQLAlchemy Core tables of the event store, defined once for every backend and alembic.
 
+``events`` and ``snapshots`` hold the streams; ``aggregate_states`` is the state
+projection each append updates in its own transaction; ``projection_checkpoints``
+records how far each named projection has read. All runtime tables live here so
+that ``metadata`` is complete whatever was imported.
+
 ``metadata`` is the MetaData all runtime tables join (read models add theirs);
 ``potter_runtime.migrations`` hands it to a project's alembic environment.
 Column types adapt per dialect: JSONB and native UUID on PostgreSQL, JSON text
@@ -64,4 +69,26 @@ snapshots_table = Table(
     Column("state", JsonObject, nullable=False),
     Column("schema_fingerprint", String(64), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# The state projection: each live aggregate's latest state, written by the
+# append that changed it (same transaction), read by potter_runtime.readmodels.
+aggregate_states_table = Table(
+    "aggregate_states",
+    metadata,
+    # The primary key's index serves get, and lists ordered by id within a kind.
+    Column("aggregate_type", String(200), primary_key=True),
+    Column("aggregate_id", String(200), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("state", JsonObject, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# How far each named projection (potter_runtime.readmodels) has read events by position.
+projection_checkpoints_table = Table(
+    "projection_checkpoints",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )

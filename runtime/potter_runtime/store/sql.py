@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Executable, Row, func, select
+from sqlalchemy import Executable, Row, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from potter_runtime.errors import ConcurrencyError
 from potter_runtime.store.port import EventMetadata, NewEvent, Snapshot, StoredEvent
-from potter_runtime.store.schema import events_table, metadata, snapshots_table
+from potter_runtime.store.schema import aggregate_states_table, events_table, metadata, snapshots_table
 
 
 class SqlAlchemyEventStore(ABC):
@@ -67,6 +67,9 @@ class SqlAlchemyEventStore(ABC):
         aggregate_id: str,
         expected_version: int,
         events: Sequence[NewEvent],
+        *,
+        state: dict[str, Any] | None = None,
+        deleted: bool = False,
     ) -> int:
         """Append events in a transaction of their own; see ``EventStore.append``.
 
@@ -77,7 +80,9 @@ class SqlAlchemyEventStore(ABC):
         if not events:
             return expected_version
         async with self.engine.begin() as conn:
-            return await self.append_in(conn, aggregate_type, aggregate_id, expected_version, events)
+            return await self.append_in(
+                conn, aggregate_type, aggregate_id, expected_version, events, state=state, deleted=deleted
+            )
 
     async def append_in(
         self,
@@ -86,6 +91,9 @@ class SqlAlchemyEventStore(ABC):
         aggregate_id: str,
         expected_version: int,
         events: Sequence[NewEvent],
+        *,
+        state: dict[str, Any] | None = None,
+        deleted: bool = False,
     ) -> int:
         """Append events inside the caller's transaction (to commit other writes with them).
 
@@ -99,6 +107,8 @@ class SqlAlchemyEventStore(ABC):
             aggregate_id: Stream identifier.
             expected_version: Version the caller last saw; 0 for a new stream.
             events: Events to append, in order.
+            state: The aggregate's state after the events for the state projection, or None.
+            deleted: Remove the aggregate's state projection row.
 
         Returns:
             The stream's new version (int).
@@ -138,7 +148,10 @@ class SqlAlchemyEventStore(ABC):
             for offset, event in enumerate(events, start=1)
         ]
         await conn.execute(events_table.insert(), rows)
-        return expected_version + len(events)
+        new_version = expected_version + len(events)
+        if deleted or state is not None:
+            await _write_state(conn, aggregate_type, aggregate_id, new_version, None if deleted else state)
+        return new_version
 
     async def load(self, aggregate_type: str, aggregate_id: str, *, after_version: int = 0) -> list[StoredEvent]:
         """Return a stream's events after ``after_version``; see ``EventStore.load``."""
@@ -219,6 +232,41 @@ class SqlAlchemyEventStore(ABC):
             version=row.version,
             state=row.state,
             schema_fingerprint=row.schema_fingerprint,
+        )
+
+
+async def _write_state(
+    conn: AsyncConnection,
+    aggregate_type: str,
+    aggregate_id: str,
+    version: int,
+    state: dict[str, Any] | None,
+) -> None:
+    """Upsert an aggregate's row, or delete it when ``state`` is None (aggregate deleted).
+
+    Must run in the transaction of the append that produced ``version``: the
+    append lock held there makes this transaction the stream's only writer, so a
+    plain UPDATE-then-INSERT cannot race (and needs no dialect-specific upsert).
+
+    Args:
+        conn: The append's connection, inside its transaction.
+        aggregate_type: Aggregate kind.
+        aggregate_id: Aggregate identifier.
+        version: Stream version after the append (int).
+        state: The state as a JSON object; None removes the row.
+    """
+    key = (
+        aggregate_states_table.c.aggregate_type == aggregate_type,
+        aggregate_states_table.c.aggregate_id == aggregate_id,
+    )
+    if state is None:
+        await conn.execute(delete(aggregate_states_table).where(*key))
+        return
+    values = {"version": version, "state": state, "updated_at": datetime.now(UTC)}
+    updated = await conn.execute(update(aggregate_states_table).where(*key).values(values))
+    if updated.rowcount == 0:
+        await conn.execute(
+            aggregate_states_table.insert().values(aggregate_type=aggregate_type, aggregate_id=aggregate_id, **values)
         )
 
 
