@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import text
 
 from potter_runtime.store import open_event_store
 from potter_runtime.store.sql import SqlAlchemyEventStore
@@ -47,3 +48,16 @@ def test_open_event_store_picks_the_adapter_from_the_url(db_url: str) -> None:
     assert type(open_event_store("postgresql+asyncpg://u@localhost/db")) is PostgresEventStore
     with pytest.raises(ValueError, match="unsupported database URL scheme 'mysql\\+aiomysql'"):
         open_event_store("mysql+aiomysql://u@localhost/db")
+
+
+async def test_create_schema_refuses_an_events_table_without_position(db_url: str) -> None:
+    # The events table potter_runtime 0.1 created; create_all would leave it as it is.
+    store = SqliteEventStore(db_url)
+    try:
+        async with store.engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, aggregate_type VARCHAR(200))"))
+
+        with pytest.raises(RuntimeError, match=r"events\.db predates potter_runtime 0\.2 \(no position column\)"):
+            await store.create_schema()
+    finally:
+        await store.close()

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Executable, Row, delete, func, select, update
+from sqlalchemy import Executable, Row, delete, func, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from potter_runtime.errors import ConcurrencyError
@@ -53,9 +53,20 @@ class SqlAlchemyEventStore(ABC):
         """Return an INSERT of a snapshot row that replaces the stream's row if that one is older."""
 
     async def create_schema(self) -> None:
-        """Create the runtime's tables if missing (idempotent); migrations do this in production."""
+        """Create the runtime's tables if missing (idempotent); migrations do this in production.
+
+        Raises:
+            RuntimeError: An ``events`` table from before ``position`` existed
+                (potter_runtime 0.1) is in the database; it is not altered.
+        """
         async with self.engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
+            columns = await conn.run_sync(lambda sync: {c["name"] for c in inspect(sync).get_columns("events")})
+        if "position" not in columns:
+            raise RuntimeError(
+                f"the events table in {self.engine.url.render_as_string(hide_password=True)} predates "
+                "potter_runtime 0.2 (no position column); move that database aside and start again"
+            )
 
     async def close(self) -> None:
         """Dispose of the engine's connection pool."""
