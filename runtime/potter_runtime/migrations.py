@@ -3,24 +3,30 @@
 A generated project's ``migrations/env.py`` calls ``run_alembic_env(url)``; its
 revisions create the tables ``runtime_metadata()`` describes (events, snapshots,
 aggregate_states, projection_checkpoints), and users add revisions of their own
-beside them. This module must not decide which revisions exist.
+beside them; at start the service calls ``ensure_at_head``. This module must not
+decide which revisions exist.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import JSON, MetaData, pool
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from potter_runtime.store.schema import metadata
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
+
+
+class DatabaseNotAtHeadError(RuntimeError):
+    """The database's alembic revision is not the migration scripts' head."""
 
 
 def runtime_metadata() -> MetaData:
@@ -78,6 +84,33 @@ def run_alembic_env(url: str, target_metadata: MetaData | Sequence[MetaData] | N
             await engine.dispose()
 
     asyncio.run(run_online())
+
+
+async def ensure_at_head(engine: AsyncEngine, script_location: str | Path) -> None:
+    """Check that the database has every migration applied, before a service starts serving.
+
+    Args:
+        engine: Engine of the service's database.
+        script_location: The project's alembic script directory (``migrations/``).
+
+    Raises:
+        DatabaseNotAtHeadError: The database's revisions differ from the scripts'
+            heads (never migrated, behind, or ahead of this code); one line naming
+            both and saying to run ``make migrate``.
+        alembic.util.exc.CommandError: ``script_location`` holds no alembic scripts.
+    """
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory(str(script_location)).get_heads())
+    async with engine.connect() as conn:
+        current = set(await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_heads()))
+    if current != heads:
+        raise DatabaseNotAtHeadError(
+            f"database {engine.url.render_as_string(hide_password=True)} is at revision "
+            f"{', '.join(sorted(current)) or 'none'}, not at head {', '.join(sorted(heads))}; "
+            "run `make migrate` (alembic upgrade head)"
+        )
 
 
 def render_item(type_: str, obj: object, autogen_context: AutogenContext) -> str | Literal[False]:

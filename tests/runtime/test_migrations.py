@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from potter_runtime.migrations import runtime_metadata
+from potter_runtime.migrations import DatabaseNotAtHeadError, ensure_at_head, runtime_metadata
 from potter_runtime.readmodels import StateReadModel
 from potter_runtime.store import open_event_store
 
@@ -91,3 +91,31 @@ def test_upgrade_head_creates_the_runtime_tables(
     assert asyncio.run(_use_the_store(database_url)) == (2, "two")
     command.downgrade(alembic_config, "base")
     assert _tables(database_url) == {"alembic_version"}
+
+
+def _ensure_at_head(url: str, config: Config) -> None:
+    async def check() -> None:
+        engine = create_async_engine(url)
+        try:
+            await ensure_at_head(engine, config.get_main_option("script_location") or "")
+        finally:
+            await engine.dispose()
+
+    asyncio.run(check())
+
+
+def test_ensure_at_head_refuses_a_database_that_is_not_migrated(alembic_config: Config, database_url: str) -> None:
+    first = command.revision(alembic_config, message="runtime tables", autogenerate=True)
+    assert first is not None and not isinstance(first, list)
+    with pytest.raises(
+        DatabaseNotAtHeadError, match=f"is at revision none, not at head {first.revision}; run `make migrate`"
+    ):
+        _ensure_at_head(database_url, alembic_config)
+
+    command.upgrade(alembic_config, "head")
+    _ensure_at_head(database_url, alembic_config)
+
+    second = command.revision(alembic_config, message="a user's own revision")
+    assert second is not None and not isinstance(second, list)
+    with pytest.raises(DatabaseNotAtHeadError, match=f"is at revision {first.revision}, not at head {second.revision}"):
+        _ensure_at_head(database_url, alembic_config)
