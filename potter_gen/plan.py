@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from potter_gen import __version__
-from potter_gen.manifest import BASE_DIR, MANIFEST, FileRecord, Invocation, Manifest, read_base, sha256
+from potter_gen.manifest import BACKUP_DIR, BASE_DIR, MANIFEST, FileRecord, Invocation, Manifest, read_base, sha256
 from potter_gen.targets import FileKind
 
 if TYPE_CHECKING:
@@ -46,6 +46,8 @@ class FileChange:
         new: what it becomes (None when deleted or left as is).
         conflicts: the conflicts of a CONFLICT.
         kept: definitions kept because the user edited them (merge notes).
+        backup: for a RESTORE, where the hand-edited text is saved
+            (`.potter/backup/<path>`).
     """
 
     path: str
@@ -55,6 +57,7 @@ class FileChange:
     new: str | None
     conflicts: tuple[Conflict, ...] = ()
     kept: tuple[str, ...] = ()
+    backup: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,12 +69,16 @@ class Plan:
         writes: path → bytes to write (project files, manifest, merge bases).
         deletes: paths to delete (project files and stale merge bases).
         markers: the writes with conflict markers in place of conflicts.
+        orphans: SCAFFOLD files no longer generated that stay because the
+            user edited them → the edited definitions (until deleted or
+            adopted with `potter-gen resolve`).
     """
 
     changes: tuple[FileChange, ...]
     writes: dict[str, bytes] = field(default_factory=dict)
     deletes: tuple[str, ...] = ()
     markers: dict[str, bytes] = field(default_factory=dict)
+    orphans: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def conflicts(self) -> tuple[FileChange, ...]:
@@ -158,8 +165,12 @@ def plan_run(
         elif output.kind is FileKind.GENERATED:
             if disk != new:
                 edited = record is not None and sha256(disk.encode()) != record.sha256
-                changes.append(FileChange(relative, output.kind, Action.RESTORE if edited else Action.REWRITE, disk, new))
+                backup = f"{BACKUP_DIR}/{relative}" if edited else None
+                action = Action.RESTORE if edited else Action.REWRITE
+                changes.append(FileChange(relative, output.kind, action, disk, new, backup=backup))
                 writes[relative] = new.encode()
+                if backup is not None:
+                    writes[backup] = disk.encode()
         elif not merge:
             final = disk
             if _base(project_dir, relative) != new:
@@ -183,6 +194,11 @@ def plan_run(
             if _base(project_dir, relative) != new:
                 writes[f"{BASE_DIR}/{relative}"] = new.encode()
 
+    orphans = {
+        path: edited
+        for path, edited in (old.orphaned_scaffolds if old else {}).items()
+        if path not in tree and _read(project_dir, path) is not None
+    }
     for relative, record in sorted(old_files.items()):
         if relative in tree:
             continue
@@ -200,11 +216,15 @@ def plan_run(
             changes.append(FileChange(relative, record.kind, Action.DELETE, disk, None))
             deletes.append(relative)
         else:
-            changes.append(FileChange(relative, record.kind, Action.KEEP, disk, None, (), ("the whole file",)))
+            # Imported here, as above: libcst only when a scaffold is retired.
+            from potter_gen.merge.collect import edited_definitions
 
-    manifest = Manifest(__version__, proto_fingerprint, invocation, records, tuple(pending), proto_sources or {})
+            orphans[relative] = edited_definitions(_base(project_dir, relative), disk)
+            changes.append(FileChange(relative, record.kind, Action.KEEP, disk, None, (), orphans[relative]))
+
+    manifest = Manifest(__version__, proto_fingerprint, invocation, records, tuple(pending), proto_sources or {}, orphans)
     manifest_text = manifest.to_json().encode()
     if _read(project_dir, MANIFEST) != manifest_text.decode():
         writes[MANIFEST] = manifest_text
     markers = {**writes, **markers}
-    return Plan(tuple(sorted(changes, key=lambda c: c.path)), writes, tuple(deletes), markers)
+    return Plan(tuple(sorted(changes, key=lambda c: c.path)), writes, tuple(deletes), markers, orphans)
