@@ -18,6 +18,9 @@ from dataclasses import dataclass
 
 from potter_gen.merge.diff3 import marker_lines
 
+# difflib's similarity ratio a suggested field needs: 0.4 still pairs `id` with `item_id` (0.44).
+_SIMILAR = 0.4
+
 # The GENERATED modules that define the messages handlers receive (suffixes of project paths).
 MESSAGE_MODULES = ("/application/messages.py", "/domain/models.py")
 
@@ -39,7 +42,7 @@ class StaleRead:
         line: 1-based line of the read.
         expression: what the code reads, as `request.member_id`.
         message: the message class the variable is annotated with.
-        suggestion: the closest field name (difflib.get_close_matches), or "".
+        suggestion: the closest field name (difflib.get_close_matches, ratio ≥ 0.4), or "".
     """
 
     path: str
@@ -120,7 +123,7 @@ class _Reads(ast.NodeVisitor):
             message = self.scopes[-1].get(node.value.id)
             attribute = node.attr
             if message is not None and not attribute.startswith(("_", "model_")) and attribute not in self.messages[message]:
-                close = difflib.get_close_matches(attribute, sorted(self.messages[message]), n=1)
+                close = difflib.get_close_matches(attribute, sorted(self.messages[message]), n=1, cutoff=_SIMILAR)
                 self.found.append(StaleRead(self.path, node.lineno, f"{node.value.id}.{attribute}", message, close[0] if close else ""))
         self.generic_visit(node)
 
