@@ -13,6 +13,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from potter_gen.manifest import Orphan
 from potter_gen.plan import Action, FileChange, Plan
 from potter_gen.review import Markers, StaleRead
 from potter_gen.targets import FileKind
@@ -41,6 +42,9 @@ _MESSAGES = {
 }
 _ORPHANED_SCAFFOLD = (
     "no longer generated; kept because you edited {}: delete the file, or run `potter-gen resolve {}` to keep it as your own"
+)
+_MOVED_AWAY = (
+    "your implementation of {} in {} is no longer used; the new stub is {}: move your code there and delete this file"
 )
 _MARKERS = "conflict markers left (lines {}); resolve each region, delete the markers, then run `potter-gen update`"
 
@@ -84,6 +88,13 @@ class Drift:
     diff: str
 
 
+def orphan_message(path: str, orphan: Orphan) -> str:
+    """Return what to say about a kept orphan scaffold: what was edited, or where its RPC moved."""
+    if orphan.replaced_by:
+        return _MOVED_AWAY.format(orphan.definition, path, orphan.replaced_by)
+    return _ORPHANED_SCAFFOLD.format(", ".join(orphan.edited), path)
+
+
 def _kind(change: FileChange) -> DriftKind | None:
     if change.action in (Action.CREATE, Action.RECREATE):
         return DriftKind.MISSING
@@ -93,7 +104,7 @@ def _kind(change: FileChange) -> DriftKind | None:
         return DriftKind.HAND_EDITED
     if change.action is Action.DELETE:
         return DriftKind.ORPHANED if change.kind is FileKind.GENERATED else DriftKind.SCAFFOLD_OUTDATED
-    if change.action is Action.MERGE:
+    if change.action in (Action.MERGE, Action.MOVE):
         return DriftKind.SCAFFOLD_OUTDATED
     if change.action is Action.CONFLICT:
         return DriftKind.CONFLICT
@@ -132,9 +143,8 @@ def find_drift(plan: Plan, unresolved: Sequence[Markers] = (), stale_reads: Sequ
         Drift(m.path, DriftKind.CONFLICT, FileKind.SCAFFOLD, m.lines[0], _MARKERS.format(", ".join(map(str, m.lines))), "")
         for m in unresolved
     ]
-    for path, edited in plan.orphans.items():
-        message = _ORPHANED_SCAFFOLD.format(", ".join(edited), path)
-        findings.append(Drift(path, DriftKind.ORPHANED, FileKind.SCAFFOLD, 1, message, ""))
+    for path, orphan in plan.orphans.items():
+        findings.append(Drift(path, DriftKind.ORPHANED, FileKind.SCAFFOLD, 1, orphan_message(path, orphan), ""))
     findings.extend(Drift(r.path, DriftKind.UNKNOWN_FIELD, FileKind.SCAFFOLD, r.line, r.describe(), "") for r in stale_reads)
     for change in plan.changes:
         kind = _kind(change)

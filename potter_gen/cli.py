@@ -126,8 +126,15 @@ def _report_run(run: ProjectRun, dry_run: bool, markers: bool) -> None:
         if change.action is Action.CONFLICT or not shown:
             continue
         note = ""
-        if change.action is Action.KEEP:
+        orphan = run.plan.orphans.get(change.path)
+        if change.action is Action.KEEP and orphan is not None and orphan.replaced_by:
+            note = f": {check.orphan_message(change.path, orphan)}"
+        elif change.action is Action.KEEP:
             note = f": no longer generated, but you edited {', '.join(change.kept)}, so it stays"
+        elif change.action is Action.MOVE:
+            note = f" from {change.moved}: your code there was carried over"
+        elif change.moved is not None:
+            note = f": its RPC moved to {change.moved}"
         elif change.action is Action.RECREATE:
             note = ": you had deleted it"
         elif change.backup is not None:
@@ -160,9 +167,9 @@ def _report_run(run: ProjectRun, dry_run: bool, markers: bool) -> None:
             )
     elif run.plan.is_noop and not run.plan.orphans:
         click.echo("Up to date: nothing to change.")
-    for path, edited in run.plan.orphans.items():
+    for path, orphan in run.plan.orphans.items():
         if not any(c.path == path for c in run.plan.changes):
-            click.echo(f"{path}: no longer generated; kept because you edited {', '.join(edited)} (delete it, or `potter-gen resolve {path}`)")
+            click.echo(f"{path}: {check.orphan_message(path, orphan)}")
 
 
 def _indent(text: str) -> str:

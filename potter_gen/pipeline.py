@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from potter_gen.errors import Diagnostic, UsageError, ValidationError, error
 from potter_gen.manifest import Invocation, Manifest, require_manifest
 from potter_gen.plan import Plan, fingerprint, is_in_sync, plan_run
-from potter_gen.sources import proto_search_path, sources_unchanged, stamp_sources
 from potter_gen.review import MESSAGE_MODULES, Markers, StaleRead, find_markers, find_stale_reads, message_fields
+from potter_gen.sources import proto_search_path, sources_unchanged, stamp_sources
 from potter_gen.targets import FileKind, Layer
 from potter_gen.write import write_tree
 

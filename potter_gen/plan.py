@@ -13,7 +13,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from potter_gen import __version__
-from potter_gen.manifest import BACKUP_DIR, BASE_DIR, MANIFEST, FileRecord, Invocation, Manifest, read_base, sha256
+from potter_gen.manifest import (
+    BACKUP_DIR,
+    BASE_DIR,
+    MANIFEST,
+    FileRecord,
+    Invocation,
+    Manifest,
+    Orphan,
+    read_base,
+    sha256,
+)
 from potter_gen.targets import FileKind
 
 if TYPE_CHECKING:
@@ -31,6 +41,7 @@ class Action(enum.Enum):
     MERGE = "merged"  # a SCAFFOLD file took the generator's changes
     DELETE = "deleted"  # no longer generated
     KEEP = "kept"  # no longer generated, but edited by the user: left in place
+    MOVE = "moved"  # the user's file of a moved RPC, merged into its new place
     CONFLICT = "conflict"  # both sides changed the same definition
 
 
@@ -48,6 +59,7 @@ class FileChange:
         kept: definitions kept because the user edited them (merge notes).
         backup: for a RESTORE, where the hand-edited text is saved
             (`.potter/backup/<path>`).
+        moved: for a MOVE, the old path; for the DELETE of that old path, the new one.
     """
 
     path: str
@@ -58,6 +70,7 @@ class FileChange:
     conflicts: tuple[Conflict, ...] = ()
     kept: tuple[str, ...] = ()
     backup: str | None = None
+    moved: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,7 +91,7 @@ class Plan:
     writes: dict[str, bytes] = field(default_factory=dict)
     deletes: tuple[str, ...] = ()
     markers: dict[str, bytes] = field(default_factory=dict)
-    orphans: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    orphans: dict[str, Orphan] = field(default_factory=dict)
 
     @property
     def conflicts(self) -> tuple[FileChange, ...]:
@@ -130,6 +143,45 @@ def _base(project_dir: Path | None, relative: str) -> str | None:
     return read_base(project_dir, relative) if project_dir is not None else None
 
 
+def _moves(project_dir: Path | None, tree: OutputTree, old_files: dict[str, FileRecord]) -> dict[str, str]:
+    """Return new path → old path for each edited Python scaffold whose RPC moved.
+
+    A move is a retired SCAFFOLD file the user edited and exactly one new
+    SCAFFOLD file (not on disk yet) defining a class of the same name
+    (`GetItemHandler` going from queries/ to commands/, another module or service).
+    """
+    from potter_gen.merge.move import defined_classes
+
+    fresh = [
+        r
+        for r, output in tree.items()
+        if output.kind is FileKind.SCAFFOLD and r.endswith(".py") and r not in old_files and _read(project_dir, r) is None
+    ]
+    moves: dict[str, str] = {}
+    for old, record in sorted(old_files.items()):
+        if old in tree or record.kind is not FileKind.SCAFFOLD or not old.endswith(".py"):
+            continue
+        disk, base = _read(project_dir, old), _base(project_dir, old)
+        if disk is None or base is None or disk == base:
+            continue
+        classes = defined_classes(base)
+        targets = [r for r in fresh if r not in moves and classes & defined_classes(tree[r].text)]
+        if len(targets) == 1:
+            moves[targets[0]] = old
+    return moves
+
+
+def _move(project_dir: Path | None, relative: str, old: str, new: str) -> str | None:
+    """Return the user's file at `old` merged into the new rendering `new` at `relative`, or None on conflict."""
+    from potter_gen.merge import MergeStatus
+    from potter_gen.merge.move import merge_moved
+
+    disk, base = _read(project_dir, old), _base(project_dir, old)
+    assert disk is not None and base is not None  # `_moves` chose only such files
+    result = merge_moved(relative, base, disk, new)
+    return None if result.status is MergeStatus.CONFLICTED else result.text
+
+
 def plan_run(
     project_dir: Path | None,
     tree: OutputTree,
@@ -155,10 +207,21 @@ def plan_run(
     records: dict[str, FileRecord] = {}
     deletes: list[str] = []
     pending: list[str] = []
+    moves = _moves(project_dir, tree, old_files) if merge else {}
+    carried: dict[str, str] = {}  # old path → new path, for the moves that merged
+    replaced: dict[str, str] = {}  # old path → new stub, for the moves that could not
     for relative, output in tree.items():
         new, disk, record = output.text, _read(project_dir, relative), old_files.get(relative)
         final = new
-        if disk is None:
+        moved = _move(project_dir, relative, moves[relative], new) if relative in moves else None
+        if moved is not None:
+            carried[moves[relative]] = relative
+            changes.append(FileChange(relative, output.kind, Action.MOVE, None, moved, moved=moves[relative]))
+            writes[relative] = moved.encode()
+            final = moved
+        elif disk is None:
+            if relative in moves:
+                replaced[moves[relative]] = relative
             action = Action.RECREATE if record is not None and output.kind is FileKind.SCAFFOLD else Action.CREATE
             changes.append(FileChange(relative, output.kind, action, None, new))
             writes[relative] = new.encode()
@@ -195,8 +258,8 @@ def plan_run(
                 writes[f"{BASE_DIR}/{relative}"] = new.encode()
 
     orphans = {
-        path: edited
-        for path, edited in (old.orphaned_scaffolds if old else {}).items()
+        path: orphan
+        for path, orphan in (old.orphaned_scaffolds if old else {}).items()
         if path not in tree and _read(project_dir, path) is not None
     }
     for relative, record in sorted(old_files.items()):
@@ -212,15 +275,19 @@ def plan_run(
         elif not merge:
             records[relative] = record  # scaffolds are only retired by `update`
             deletes.remove(f"{BASE_DIR}/{relative}")
-        elif disk == _base(project_dir, relative):
-            changes.append(FileChange(relative, record.kind, Action.DELETE, disk, None))
+        elif disk == _base(project_dir, relative) or relative in carried:
+            changes.append(FileChange(relative, record.kind, Action.DELETE, disk, None, moved=carried.get(relative)))
             deletes.append(relative)
         else:
             # Imported here, as above: libcst only when a scaffold is retired.
             from potter_gen.merge.collect import edited_definitions
+            from potter_gen.merge.move import defined_classes
 
-            orphans[relative] = edited_definitions(_base(project_dir, relative), disk)
-            changes.append(FileChange(relative, record.kind, Action.KEEP, disk, None, (), orphans[relative]))
+            names = edited_definitions(_base(project_dir, relative), disk)
+            stub = replaced.get(relative, "")
+            definition = min(defined_classes(_base(project_dir, relative)) & defined_classes(tree[stub].text)) if stub else ""
+            orphans[relative] = Orphan(names, stub, definition)
+            changes.append(FileChange(relative, record.kind, Action.KEEP, disk, None, (), names))
 
     manifest = Manifest(__version__, proto_fingerprint, invocation, records, tuple(pending), proto_sources or {}, orphans)
     manifest_text = manifest.to_json().encode()

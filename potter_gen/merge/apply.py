@@ -19,6 +19,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from potter_gen.format import format_user_source
+from potter_gen.merge.collect import ImportName, code, import_names, imports, is_docstring, key_of, keyed, used_names
 from potter_gen.merge.diff3 import (
     BASE_MARKER,
     OURS_MARKER,
@@ -30,7 +31,6 @@ from potter_gen.merge.diff3 import (
     merged_text,
     with_markers,
 )
-from potter_gen.merge.collect import ImportName, code, import_names, imports, is_docstring, key_of, keyed
 from potter_gen.merge.result import Conflict, MergeResult, MergeStatus
 
 _PLACEHOLDER = "__potter_conflict_{}__"
@@ -267,7 +267,7 @@ class _Merger:
     ) -> list[cst.BaseStatement]:
         """Drop imports the generator dropped (unless still used) and add the ones it added."""
         ours = [n for i, s in enumerate(merged) if key_of(s, i) == "import" for n in import_names(s)]
-        used = _used_names([s for i, s in enumerate(merged) if key_of(s, i) != "import"])
+        used = used_names([s for i, s in enumerate(merged) if key_of(s, i) != "import"])
         dropped = {n for n in set(base) - set(theirs) if n.bound not in used}
         added = [n for n in theirs if n not in set(base) and n not in set(ours)]
         out: list[cst.BaseStatement] = []
@@ -367,21 +367,6 @@ def _only(statement: cst.BaseStatement, keep: Callable[[ImportName], bool]) -> c
         return statement
     names = import_names(statement)
     return _with_aliases(statement, [a for a, n in zip(small.names, names, strict=True) if keep(n)])
-
-
-class _NameCollector(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
-
-
-def _used_names(statements: list[cst.BaseStatement]) -> set[str]:
-    collector = _NameCollector()
-    for statement in statements:
-        statement.visit(collector)
-    return collector.names
 
 
 def _lines(text: str) -> tuple[str, ...]:

@@ -123,3 +123,19 @@ def edited_definitions(base: str | None, ours: str) -> tuple[str, ...]:
             continue
         names.append(name)
     return tuple(names) or ("its text",)
+
+
+class _NameCollector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+
+def used_names(statements: list[cst.BaseStatement]) -> set[str]:
+    """Return every name `statements` mention (a superset of the names they use)."""
+    collector = _NameCollector()
+    for statement in statements:
+        statement.visit(collector)
+    return collector.names

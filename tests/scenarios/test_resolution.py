@@ -199,3 +199,43 @@ def test_an_update_that_writes_nothing_prints_no_progress_lines(ws: Workspace) -
     output = run(ws, "update", expect=1)
     assert "rewritten" not in output and "merged" not in output
     assert "Nothing was written" in output
+
+
+# -- 4: a moved RPC carries the user's implementation, or says it cannot ------------------------------
+
+GET_QUERY = "src/shop/application/queries/get_item.py"
+GET_COMMAND = "src/shop/application/commands/get_item.py"
+QUERY_TO_COMMAND = (
+    "  rpc GetItem(GetItemRequest) returns (GetItemResponse) {\n    option (potter.query) = {};",
+    '  rpc GetItem(GetItemRequest) returns (GetItemResponse) {\n    option (potter.command) = { aggregate: "Item" };',
+)
+USER_GET = "        aggregate = await self.repository.get(request.id)\n        if not aggregate.state.name:\n            raise LookupError(request.id)\n"
+
+
+def test_a_query_that_becomes_a_command_keeps_the_users_implementation(ws: Workspace) -> None:
+    ws.edit(GET_QUERY, "        aggregate = await self.repository.get(request.id)\n", USER_GET)
+    ws.edit_proto(*QUERY_TO_COMMAND)
+    assert (GET_COMMAND, "scaffold-outdated") in kinds(check_json(ws, expect=1))
+    output = run(ws, "update")
+    assert f"{GET_COMMAND}: moved from {GET_QUERY}: your code there was carried over" in output
+    assert f"{GET_QUERY}: deleted: its RPC moved to {GET_COMMAND}" in output
+    handler = ws.read(GET_COMMAND)
+    assert USER_GET in handler and "NotImplementedRpcError" not in handler
+    assert '"""GetItem command."""' in handler  # the generator's own change came along
+    assert not ws.exists(GET_QUERY)
+    assert run(ws, "check") == "potter-gen check: in sync\n"
+    assert "Up to date" in run(ws, "update")
+
+
+def test_a_moved_rpc_whose_code_cannot_be_carried_says_so_until_the_user_acts(ws: Workspace) -> None:
+    ws.edit(GET_QUERY, '    """GetItem query."""\n', '    """Items by id, for the shop front."""\n')
+    ws.edit_proto(*QUERY_TO_COMMAND)  # the docstring both changed: the carried merge would conflict
+    output = run(ws, "update")
+    message = f"your implementation of GetItemHandler in {GET_QUERY} is no longer used; the new stub is {GET_COMMAND}"
+    assert message in output
+    assert ws.exists(GET_QUERY) and "NotImplementedRpcError" in ws.read(GET_COMMAND)
+    text = run(ws, "check", expect=1)
+    assert f"{GET_QUERY}:1: orphaned (scaffold): {message}" in text
+    ws.write(GET_COMMAND, ws.read(GET_QUERY).replace("query.", "command."))  # the user moves the code
+    (ws.project / GET_QUERY).unlink()
+    assert run(ws, "check") == "potter-gen check: in sync\n"
