@@ -171,6 +171,14 @@ def _moves(project_dir: Path | None, tree: OutputTree, old_files: dict[str, File
     return moves
 
 
+def _stale_tests(moved_texts: dict[str, str | None]) -> set[str]:
+    """Return the generated 501 tests that the carried implementations of moved RPCs make wrong."""
+    from potter_gen.merge.move import not_implemented_test
+
+    names = (not_implemented_test(path, text) for path, text in moved_texts.items() if text is not None)
+    return {name for name in names if name is not None}
+
+
 def _move(project_dir: Path | None, relative: str, old: str, new: str) -> str | None:
     """Return the user's file at `old` merged into the new rendering `new` at `relative`, or None on conflict."""
     from potter_gen.merge import MergeStatus
@@ -207,13 +215,15 @@ def plan_run(
     records: dict[str, FileRecord] = {}
     deletes: list[str] = []
     pending: list[str] = []
-    moves = _moves(project_dir, tree, old_files) if merge else {}
+    moves = _moves(project_dir, tree, old_files) if merge and old_files else {}
+    moved_texts = {new: _move(project_dir, new, old, tree[new].text) for new, old in moves.items()}
+    stale_tests = _stale_tests(moved_texts) if moved_texts else set()
     carried: dict[str, str] = {}  # old path → new path, for the moves that merged
     replaced: dict[str, str] = {}  # old path → new stub, for the moves that could not
     for relative, output in tree.items():
         new, disk, record = output.text, _read(project_dir, relative), old_files.get(relative)
         final = new
-        moved = _move(project_dir, relative, moves[relative], new) if relative in moves else None
+        moved = moved_texts.get(relative)
         if moved is not None:
             carried[moves[relative]] = relative
             changes.append(FileChange(relative, output.kind, Action.MOVE, None, moved, moved=moves[relative]))
@@ -242,7 +252,12 @@ def plan_run(
             # Imported here: libcst costs ~0.4 s of start-up that init and the plugin never need.
             from potter_gen.merge import MergeStatus, merge_file
 
-            result = merge_file(relative, _base(project_dir, relative), disk, new)
+            theirs = new
+            if stale_tests and relative.startswith("tests/"):
+                from potter_gen.merge.move import without_functions
+
+                theirs = without_functions(new, stale_tests)  # the base stays `new`: the test stays "deleted"
+            result = merge_file(relative, _base(project_dir, relative), disk, theirs)
             final = result.text
             if result.status is MergeStatus.CONFLICTED:
                 changes.append(FileChange(relative, output.kind, Action.CONFLICT, disk, result.text, result.conflicts, result.kept))

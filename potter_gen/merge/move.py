@@ -111,3 +111,25 @@ def merge_moved(path: str, old_base: str, ours: str, theirs: str) -> MergeResult
     unstubbed = new_module.visit(_Unstub(_functions(list(old_module.body))))
     adjusted = _without_unused_imports(unstubbed, {_STUB_ERROR}).code
     return merge_file(path, old_base, ours, adjusted)
+
+
+def not_implemented_test(handler_path: str, handler_text: str) -> str | None:
+    """Return the name of the generated "answers 501" test a carried handler makes wrong, or None.
+
+    The tests scaffold has `test_<rpc>_is_not_implemented_yet` for each stub
+    handler; once the user's implementation is carried to the new place that
+    test would fail, so the merge leaves it out (as if the user had deleted it).
+    """
+    if _STUB_ERROR in handler_text:
+        return None
+    return f"test_{handler_path.rsplit('/', 1)[-1].removesuffix('.py')}_is_not_implemented_yet"
+
+
+def without_functions(text: str, names: set[str]) -> str:
+    """Return Python `text` without its module-level functions named in `names` (as is when it does not parse)."""
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError:
+        return text
+    body = [s for s in module.body if not (isinstance(s, cst.FunctionDef) and s.name.value in names)]
+    return module.with_changes(body=body).code
