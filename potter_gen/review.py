@@ -16,7 +16,7 @@ import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from potter_gen.merge.diff3 import marker_lines
+from potter_gen.markers import marker_lines
 
 # difflib's similarity ratio a suggested field needs: 0.4 still pairs `id` with `item_id` (0.44).
 _SIMILAR = 0.4

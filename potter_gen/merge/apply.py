@@ -19,18 +19,9 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from potter_gen.format import format_user_source
+from potter_gen.markers import BASE_MARKER, OURS_MARKER, SPLIT_MARKER, THEIRS_MARKER
 from potter_gen.merge.collect import ImportName, code, import_names, imports, is_docstring, key_of, keyed, used_names
-from potter_gen.merge.diff3 import (
-    BASE_MARKER,
-    OURS_MARKER,
-    SPLIT_MARKER,
-    THEIRS_MARKER,
-    Chunk,
-    has_conflicts,
-    merge_lines,
-    merged_text,
-    with_markers,
-)
+from potter_gen.merge.diff3 import Chunk, has_conflicts, merge_lines, merged_text, with_markers
 from potter_gen.merge.result import Conflict, MergeResult, MergeStatus
 
 _PLACEHOLDER = "__potter_conflict_{}__"

@@ -10,25 +10,16 @@ maintained pure-Python diff3 on PyPI (merge3) is GPL-2.0-or-later, which
 potter-gen (Apache-2.0) cannot depend on, and `git merge-file` needs git,
 which a generated project's user may not have.
 
-Markers follow git's diff3 conflict style, at column 0 so that editors and
-`git diff --check` see them: `<<<<<<< yours`, `||||||| base`, `=======`,
-`>>>>>>> potter-gen`.
+Conflicts are written with git's markers (`potter_gen.markers`).
 """
 
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-OURS_MARKER = "<<<<<<< yours"
-BASE_MARKER = "||||||| base"
-SPLIT_MARKER = "======="
-THEIRS_MARKER = ">>>>>>> potter-gen"
-
-# A line git would take for a conflict marker: seven marker characters at column 0, then an end or a space.
-_MARKER_LINE = re.compile(r"^(<{7}|\|{7}|={7}|>{7})(?: |$)")
+from potter_gen.markers import BASE_MARKER, OURS_MARKER, SPLIT_MARKER, THEIRS_MARKER
 
 
 @dataclass(frozen=True)
@@ -129,8 +120,3 @@ def merged_text(chunks: Sequence[Chunk]) -> str:
     """Return the text of a merge without conflicts."""
     assert not has_conflicts(chunks), "merged_text needs a merge without conflicts"
     return "".join(line for chunk in chunks for line in chunk.lines)
-
-
-def marker_lines(text: str) -> list[int]:
-    """Return the 1-based numbers of the lines of `text` that are conflict markers (git's rule: column 0)."""
-    return [number for number, line in enumerate(text.splitlines(), start=1) if _MARKER_LINE.match(line)]

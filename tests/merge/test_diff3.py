@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from potter_gen.merge.diff3 import has_conflicts, marker_lines, merge_lines, merged_text, with_markers
+from potter_gen.markers import marker_lines
+from potter_gen.merge.diff3 import has_conflicts, merge_lines, merged_text, with_markers
 from potter_gen.review import find_stale_reads, message_fields
 
 lines = st.lists(st.sampled_from(["a\n", "b\n", "c\n", "d\n", "e\n"]), max_size=8)
