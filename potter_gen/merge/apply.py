@@ -5,7 +5,9 @@ new rendering. Definitions are matched by qualified name (module-level
 classes, functions, assignments and imports; methods and class attributes
 inside classes). Per definition: unchanged by the user → theirs; unchanged
 by the generator → ours; changed by both → merged part by part (decorators,
-signature, docstring, body) when the parts differ, else a conflict. User
+signature, docstring, body) when the parts differ; a body both changed is
+merged line by line (`diff3.py`), and only the lines both changed
+differently are a conflict, marked in git's diff3 style. User
 additions always survive; a definition the generator dropped is removed
 only if the user never touched it. The result is formatted with black so a
 re-run is a no-op. Pure; no I/O.
