@@ -10,6 +10,9 @@ DEMO_DIR := demo-out
 # The buf CLI for the protoc plugin tests, from the npm package that ships its binary.
 BUF_VERSION := 1.75.0
 BUF_STAMP := .tools/.buf-$(BUF_VERSION)
+# Backing services the tests use, started by `make test` when they do not answer
+# (.ci/services NAME...: postgresql, redis, nats, rabbitmq). None yet.
+SERVICES :=
 
 .PHONY: install demo test test-fast lint services bench goldens clean tools
 
@@ -32,7 +35,7 @@ demo: $(STAMP)
 	$(BIN)/python examples/demo.py --output $(DEMO_DIR)
 
 services:
-	bash .ci/services
+	bash .ci/services $(SERVICES)
 
 test: $(STAMP) tools services lint
 	$(BIN)/python -m pytest

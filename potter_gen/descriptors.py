@@ -210,9 +210,15 @@ def load_request(request: plugin_pb2.CodeGeneratorRequest) -> LoadedProtos:
         the files to generate, in `file_to_generate` order.
 
     Raises:
+        UsageError: the request names no file to generate (an empty
+            request: protoc and buf always name one).
         ProtoSyntaxError: a file to generate is missing from `proto_file`
             (a malformed request).
     """
+    if not request.file_to_generate:
+        raise UsageError(
+            "the CodeGeneratorRequest names no file to generate; protoc or buf run this plugin with the protos to generate (see protoc-gen-potter --help)"
+        )
     by_name = {f.name: f for f in request.proto_file}
     missing = [name for name in request.file_to_generate if name not in by_name]
     if missing:

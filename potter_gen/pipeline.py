@@ -90,11 +90,13 @@ def generate_from_descriptors(
 
 def _nothing_to_serve(loaded: LoadedProtos) -> Diagnostic:
     """The error for protos that give no RPC to serve (no service, or only client/bidi streaming RPCs)."""
-    names = ", ".join(loaded.display_path(name) for name in loaded.files_to_generate)
+    first, *others = [loaded.display_path(name) for name in loaded.files_to_generate] or [""]
+    # The diagnostic names the first file; the message names only the others, so no file is named twice.
+    where = f" in {', '.join([first, *others])}" if others else ""
     return error(
-        f"{names}: no RPC that potter-gen can serve over REST; it needs a service with a unary or server-streaming RPC",
+        f"no RPC that potter-gen can serve over REST{where}; it needs a service with a unary or server-streaming RPC",
         "Add a service with such an RPC (client and bidi streaming need gRPC, which is not generated yet)",
-        file=loaded.display_path(loaded.files_to_generate[0]) if loaded.files_to_generate else "",
+        file=first,
     )
 
 

@@ -1,8 +1,8 @@
-"""Locate the files potter-gen ships: templates and `potter/options.proto`.
+"""Locate the files potter-gen ships: templates, `potter/options.proto` and the potter-runtime source.
 
 In a built wheel they live inside the package (`potter_gen/templates`,
-`potter_gen/proto`); in a source checkout they are the repository's top-level
-`templates/` and `proto/` directories. Read-only.
+`potter_gen/proto`, `potter_gen/runtime`); in a source checkout they are the
+repository's top-level `templates/`, `proto/` and `runtime/` directories. Read-only.
 """
 
 from __future__ import annotations
@@ -36,6 +36,11 @@ def templates_dir() -> Path:
 def options_proto_dir() -> Path:
     """Return the include directory that holds `potter/options.proto`."""
     return _shipped("proto")
+
+
+def runtime_dir() -> Path:
+    """Return the potter-runtime source distribution (a directory with its `pyproject.toml`) pip can install."""
+    return _shipped("runtime")
 
 
 def well_known_types_dir() -> Path:

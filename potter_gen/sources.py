@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 
 from potter_gen import resources
@@ -40,7 +39,11 @@ def proto_search_path(proto_files: Sequence[Path], include_dirs: Sequence[Path])
 @cache
 def _toolchain() -> str:
     # Another protoc or protobuf may compile the same files to other descriptors.
-    return f"grpcio-tools {metadata.version('grpcio-tools')}, protobuf {metadata.version('protobuf')}"
+    # Both modules are tiny (importlib.metadata would cost ~30 ms of start-up).
+    from google import protobuf
+    from grpc_tools import grpc_version
+
+    return f"grpcio-tools {grpc_version.VERSION}, protobuf {protobuf.__version__}"
 
 
 def stamp_sources(proto_names: Iterable[str], search_path: Sequence[Path]) -> dict[str, str] | None:

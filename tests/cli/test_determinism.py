@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 
 from potter_gen.pipeline import generate_tree
-from tests.conftest import EXAMPLE_PROTO, SHARED_PROTOS, read_tree
+from tests.conftest import EXAMPLE_PROTO, SHARED_PROTOS, read_tree, require_shared
 
 
 def _init(output: Path, cwd: Path, seed: str) -> dict[str, bytes]:
     protos = [EXAMPLE_PROTO, SHARED_PROTOS / "potter-product-service.proto"]
+    require_shared(*protos)
     command = [sys.executable, "-m", "potter_gen", "init", "--module", "shop", "-o", str(output)]
     for proto in protos:
         command += ["--proto", str(proto), "-I", str(proto.parent)]

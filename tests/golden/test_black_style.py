@@ -9,7 +9,6 @@ the shared benchmark corpus, exactly as it is.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 
 from potter_gen.pipeline import generate_tree
 from tests.black_style import is_black_stable
-from tests.conftest import REPO
+from tests.conftest import REPO, require_shared
 
 GEN_CORPUS = REPO.parent / "shared" / "bench" / "gen_corpus.py"
 GOLDEN_TREES = sorted(p for p in (REPO / "golden").glob("*/*") if p.is_dir())
@@ -38,11 +37,7 @@ def test_golden_python_is_black_stable(tree: Path) -> None:
 
 def test_corpus_project_is_black_stable(tmp_path: Path) -> None:
     """The 100-RPC corpus project (`gen_corpus.py --rpcs 100 --messages 100 --options`)."""
-    if not GEN_CORPUS.is_file():
-        message = f"needs {GEN_CORPUS} (../shared beside the clone)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_shared(GEN_CORPUS)
     corpus = tmp_path / "corpus"
     command = [sys.executable, str(GEN_CORPUS), "--rpcs", "100", "--messages", "100", "--options", "--out", str(corpus)]
     subprocess.run(command, check=True, capture_output=True)

@@ -42,6 +42,7 @@ def test_a_file_that_does_not_parse_names_the_file_line_and_column() -> None:
 
 
 def test_an_unwritable_temporary_directory_is_an_output_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TMPDIR", "/nonexistent/potter-tmp")  # a TMPDIR the user set wins over /dev/shm
     monkeypatch.setattr(tempfile, "tempdir", "/nonexistent/potter-tmp")
     with pytest.raises(OutputError) as caught:
         format_sources({"a.py": "x = 1\n"})
