@@ -21,6 +21,13 @@ from potter_gen.markers import marker_lines
 # difflib's similarity ratio a suggested field needs: 0.4 still pairs `id` with `item_id` (0.44).
 _SIMILAR = 0.4
 
+# potter_runtime's message bases, and what every message has beyond its own fields: DomainEvent's class
+# variables and pydantic's public methods that do not start with `model_` (its v1 names).
+_MESSAGE_BASES = frozenset({"Message", "ValueObject", "DomainEvent"})
+_INHERITED = frozenset(
+    {"event_type", "event_version", "aggregate_type", "copy", "dict", "json", "construct", "schema", "schema_json", "validate"}
+)
+
 # The GENERATED modules that define the messages handlers receive (suffixes of project paths).
 MESSAGE_MODULES = ("/application/messages.py", "/domain/models.py")
 
@@ -73,8 +80,10 @@ def message_fields(modules: Mapping[str, str]) -> dict[str, frozenset[str]]:
     """Return message class name → its field names, from the text of the message modules.
 
     A field is a class-level annotated name (pydantic's rule); fields of a
-    base class defined in the same modules are included. A module that does
-    not parse is skipped.
+    base class defined in the same modules are included. Only messages
+    count: classes that derive, through those modules, from potter_runtime's
+    `Message`, `ValueObject` or `DomainEvent` (not enums, not errors). A
+    module that does not parse is skipped.
     """
     classes: dict[str, tuple[set[str], list[str]]] = {}
     for text in modules.values():
@@ -93,7 +102,11 @@ def message_fields(modules: Mapping[str, str]) -> dict[str, frozenset[str]]:
         inherited = (fields(b, seen | {name}) for b in bases if b in classes and b not in seen)
         return own.union(*inherited)
 
-    return {name: frozenset(fields(name)) for name in classes}
+    def is_message(name: str, seen: frozenset[str] = frozenset()) -> bool:
+        bases = classes[name][1]
+        return any(b in _MESSAGE_BASES or (b in classes and b not in seen and is_message(b, seen | {name})) for b in bases)
+
+    return {name: frozenset(fields(name)) for name in classes if is_message(name)}
 
 
 class _Reads(ast.NodeVisitor):
@@ -122,7 +135,8 @@ class _Reads(ast.NodeVisitor):
         if isinstance(node.value, ast.Name) and self.scopes and isinstance(node.ctx, ast.Load):
             message = self.scopes[-1].get(node.value.id)
             attribute = node.attr
-            if message is not None and not attribute.startswith(("_", "model_")) and attribute not in self.messages[message]:
+            known = attribute.startswith(("_", "model_")) or attribute in _INHERITED
+            if message is not None and not known and attribute not in self.messages[message]:
                 close = difflib.get_close_matches(attribute, sorted(self.messages[message]), n=1, cutoff=_SIMILAR)
                 self.found.append(StaleRead(self.path, node.lineno, f"{node.value.id}.{attribute}", message, close[0] if close else ""))
         self.generic_visit(node)

@@ -64,8 +64,13 @@ def test_indented_or_embedded_markers_are_not_markers() -> None:
 
 
 MESSAGES = '''
-class Message:
-    pass
+class LendingPolicy(enum.StrEnum):
+    LENDING_POLICY_LOAN = "LENDING_POLICY_LOAN"
+
+
+class BookBorrowed(DomainEvent):
+    event_type: ClassVar[str] = "library.book.borrowed"
+    book_id: str = ""
 
 
 class BorrowBookRequest(Message):
@@ -84,12 +89,17 @@ class Handler:
     def other(self, request: ExtendedRequest, raw: object) -> None:
         request.member_id = raw.member_id  # a store, and a read of an unannotated name
         return request.days + len(request.book_id)
+
+    def on_borrowed(self, event: BookBorrowed, policy: LendingPolicy) -> str:
+        # A DomainEvent class variable, a pydantic method, an enum member: none is a missing field.
+        return event.aggregate_type + event.json() + policy.value + event.event_type
 '''
 
 
 def test_a_read_of_a_missing_field_is_found_with_its_line_and_closest_field() -> None:
     fields = message_fields({"messages.py": MESSAGES})
     assert fields["ExtendedRequest"] == {"book_id", "borrower_id", "days"}
+    assert "LendingPolicy" not in fields  # an enum is not a message
     [read] = find_stale_reads({"handler.py": HANDLER, "broken.py": "def f(:\n"}, fields)
     assert (read.path, read.line, read.expression, read.message, read.suggestion) == (
         "handler.py",
