@@ -10,9 +10,12 @@ from __future__ import annotations
 import difflib
 import enum
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from potter_gen.manifest import Orphan
 from potter_gen.plan import Action, FileChange, Plan
+from potter_gen.review import Markers, StaleRead
 from potter_gen.targets import FileKind
 
 
@@ -22,9 +25,10 @@ class DriftKind(enum.Enum):
     MISSING = "missing"  # a file the protos need is not on disk
     STALE = "stale"  # a GENERATED file is older than the protos
     HAND_EDITED = "hand-edited"  # a GENERATED file was edited by hand
-    ORPHANED = "orphaned"  # a GENERATED file the protos no longer need
+    ORPHANED = "orphaned"  # a file the protos no longer need (a SCAFFOLD one kept because the user edited it)
     SCAFFOLD_OUTDATED = "scaffold-outdated"  # `update` would merge changes into a SCAFFOLD file
-    CONFLICT = "conflict"  # `update` would stop on a merge conflict
+    CONFLICT = "conflict"  # `update` would stop on a merge conflict, or conflict markers are left in a file
+    UNKNOWN_FIELD = "unknown-field"  # the user's code reads a message field the protos no longer have
 
 
 _MESSAGES = {
@@ -34,7 +38,15 @@ _MESSAGES = {
     DriftKind.ORPHANED: "generated for something the protos no longer have; run `potter-gen generate` to remove it",
     DriftKind.SCAFFOLD_OUTDATED: "the protos changed it; run `potter-gen update` to merge",
     DriftKind.CONFLICT: "`potter-gen update` would conflict here; run it and resolve",
+    DriftKind.UNKNOWN_FIELD: "fix the code, or the proto",
 }
+_ORPHANED_SCAFFOLD = (
+    "no longer generated; kept because you edited {}: delete the file, or run `potter-gen resolve {}` to keep it as your own"
+)
+_MOVED_AWAY = (
+    "your implementation of {} in {} is no longer used; the new stub is {}: move your code there and delete this file"
+)
+_MARKERS = "conflict markers left (lines {}); resolve each region, delete the markers, then run `potter-gen update`"
 
 CHECK_JSON_SCHEMA: dict[str, object] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -76,6 +88,13 @@ class Drift:
     diff: str
 
 
+def orphan_message(path: str, orphan: Orphan) -> str:
+    """Return what to say about a kept orphan scaffold: what was edited, or where its RPC moved."""
+    if orphan.replaced_by:
+        return _MOVED_AWAY.format(orphan.definition, path, orphan.replaced_by)
+    return _ORPHANED_SCAFFOLD.format(", ".join(orphan.edited), path)
+
+
 def _kind(change: FileChange) -> DriftKind | None:
     if change.action in (Action.CREATE, Action.RECREATE):
         return DriftKind.MISSING
@@ -85,7 +104,7 @@ def _kind(change: FileChange) -> DriftKind | None:
         return DriftKind.HAND_EDITED
     if change.action is Action.DELETE:
         return DriftKind.ORPHANED if change.kind is FileKind.GENERATED else DriftKind.SCAFFOLD_OUTDATED
-    if change.action is Action.MERGE:
+    if change.action in (Action.MERGE, Action.MOVE):
         return DriftKind.SCAFFOLD_OUTDATED
     if change.action is Action.CONFLICT:
         return DriftKind.CONFLICT
@@ -112,9 +131,21 @@ def unified_diff(change: FileChange) -> str:
     )
 
 
-def find_drift(plan: Plan) -> list[Drift]:
-    """Return every drift finding of a dry-run `update` plan, sorted by file."""
-    findings = []
+def find_drift(plan: Plan, unresolved: Sequence[Markers] = (), stale_reads: Sequence[StaleRead] = ()) -> list[Drift]:
+    """Return every drift finding of a dry-run `update`, sorted by file.
+
+    Args:
+        plan: the dry-run plan (its changes and kept orphan scaffolds).
+        unresolved: files with conflict markers left (`review.find_markers`).
+        stale_reads: reads of missing message fields (`review.find_stale_reads`).
+    """
+    findings = [
+        Drift(m.path, DriftKind.CONFLICT, FileKind.SCAFFOLD, m.lines[0], _MARKERS.format(", ".join(map(str, m.lines))), "")
+        for m in unresolved
+    ]
+    for path, orphan in plan.orphans.items():
+        findings.append(Drift(path, DriftKind.ORPHANED, FileKind.SCAFFOLD, 1, orphan_message(path, orphan), ""))
+    findings.extend(Drift(r.path, DriftKind.UNKNOWN_FIELD, FileKind.SCAFFOLD, r.line, r.describe(), "") for r in stale_reads)
     for change in plan.changes:
         kind = _kind(change)
         if kind is None:
@@ -126,7 +157,7 @@ def find_drift(plan: Plan) -> list[Drift]:
             message = f"{message}: {names}"
             line = max(1, min((c.line for c in change.conflicts if c.line), default=1))
         findings.append(Drift(change.path, kind, change.kind, max(1, line), message, unified_diff(change)))
-    return findings
+    return sorted(findings, key=lambda d: (d.file, d.line))
 
 
 def format_text(findings: list[Drift], with_diff: bool) -> str:
@@ -138,7 +169,8 @@ def format_text(findings: list[Drift], with_diff: bool) -> str:
         lines.append(f"{drift.file}:{drift.line}: {drift.kind.value} ({drift.ownership.value}): {drift.message}\n")
         if with_diff and drift.diff:
             lines.append(drift.diff if drift.diff.endswith("\n") else drift.diff + "\n")
-    lines.append(f"potter-gen check: {len(findings)} file(s) out of step with the protos\n")
+    files = len({drift.file for drift in findings})
+    lines.append(f"potter-gen check: {files} file(s) out of step with the protos\n")
     return "".join(lines)
 
 

@@ -111,18 +111,35 @@ def init(protos: tuple[Path, ...], include_dirs: tuple[Path, ...], output: Path,
 
 def _report_run(run: ProjectRun, dry_run: bool, markers: bool) -> None:
     _print_diagnostics(run.diagnostics)
+    for unresolved in run.unresolved:
+        lines = ", ".join(map(str, unresolved.lines))
+        click.echo(f"{unresolved.path}:{unresolved.lines[0]}: conflict markers left (lines {lines})", err=True)
+    if run.unresolved:
+        click.echo("Nothing was written. Resolve each marked region and delete its markers, then run `potter-gen update` again.", err=True)
+        return
+    # Progress lines say what was written (or, with --dry-run, what would be); nothing else.
+    shown = dry_run or run.written
     for change in run.plan.changes:
         if dry_run and change.action is not Action.KEEP:
             diff = check.unified_diff(change)
             if diff:
                 click.echo(diff, nl=not diff.endswith("\n"))
-        if change.action is Action.CONFLICT:
+        if change.action is Action.CONFLICT or not shown:
             continue
         note = ""
-        if change.action is Action.KEEP:
+        orphan = run.plan.orphans.get(change.path)
+        if change.action is Action.KEEP and orphan is not None and orphan.replaced_by:
+            note = f": {check.orphan_message(change.path, orphan)}"
+        elif change.action is Action.KEEP:
             note = f": no longer generated, but you edited {', '.join(change.kept)}, so it stays"
+        elif change.action is Action.MOVE:
+            note = f" from {change.moved}: your code there was carried over"
+        elif change.moved is not None:
+            note = f": its RPC moved to {change.moved}"
         elif change.action is Action.RECREATE:
             note = ": you had deleted it"
+        elif change.backup is not None:
+            note = f" (your edit is saved in {change.backup}; move it into a scaffold file)"
         elif change.kept:
             note = f" (kept your edited {', '.join(change.kept)}, no longer generated)"
         verb = change.action.value if not dry_run else f"would be {change.action.value}"
@@ -130,14 +147,30 @@ def _report_run(run: ProjectRun, dry_run: bool, markers: bool) -> None:
     for change in run.plan.conflicts:
         for conflict in change.conflicts:
             click.echo(f"{change.path}:{conflict.line}: conflict: {conflict.name} was changed by you and by the protos", err=True)
-            click.echo("  yours:\n" + _indent(conflict.ours) + "\n  potter-gen:\n" + _indent(conflict.theirs), err=True)
+            click.echo(
+                "  yours:\n" + _indent(conflict.ours) + "\n  base:\n" + _indent(conflict.base) + "\n  potter-gen:\n" + _indent(conflict.theirs),
+                err=True,
+            )
+    for read in run.stale_reads:
+        click.echo(f"{read.path}:{read.line}: warning: {read.describe()}", err=True)
     if run.plan.conflicts:
         if markers and run.written:
-            click.echo("Conflict markers written; resolve them, then run `potter-gen update` again.", err=True)
+            click.echo(
+                "Other changes and conflict markers written; resolve each marked region, delete its markers, then run `potter-gen update` again.",
+                err=True,
+            )
         else:
-            click.echo("Nothing was written. Resolve the conflicts by hand, or rerun with --conflicts markers.", err=True)
-    elif run.plan.is_noop:
+            paths = " ".join(c.path for c in run.plan.conflicts)
+            click.echo(
+                "Nothing was written. Either rerun with --conflicts markers and resolve the marked regions, "
+                f"or bring potter-gen's side into your file by hand and run `potter-gen resolve {paths}`.",
+                err=True,
+            )
+    elif run.plan.is_noop and not run.plan.orphans:
         click.echo("Up to date: nothing to change.")
+    for path, orphan in run.plan.orphans.items():
+        if not any(c.path == path for c in run.plan.changes):
+            click.echo(f"{path}: {check.orphan_message(path, orphan)}")
 
 
 def _indent(text: str) -> str:
@@ -166,7 +199,7 @@ def _run(
         strict=strict,
     )
     _report_run(run, dry_run, markers)
-    if run.plan.conflicts:
+    if run.plan.conflicts or run.unresolved:
         click.get_current_context().exit(ExitCode.FAILURE)
 
 
@@ -221,6 +254,25 @@ def update(
     _run(project_dir, True, protos, include_dirs, module, dry_run, conflicts, strict)
 
 
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "-C", "--project", "project_dir", default=".", show_default=True, type=click.Path(path_type=Path, file_okay=False), help="The project directory."
+)
+@_reports_errors
+def resolve(files: tuple[Path, ...], project_dir: Path) -> None:
+    """Mark conflicts in FILES resolved by hand, or adopt kept orphans.
+
+    You merged potter-gen's changes into FILES yourself. For a file `update` conflicts on, its merge base becomes the current
+    rendering, so `update` keeps the file as it is from now on. For a kept
+    orphan scaffold, the file becomes yours and `check` stops listing it.
+    """
+    from potter_gen.resolve import resolve_files
+
+    for line in resolve_files(project_dir, files):
+        click.echo(line)
+
+
 @main.command(name="check")
 @_project_argument
 @_proto_option
@@ -246,7 +298,7 @@ def check_command(
     run = run_project(
         project_dir, merge=True, protos=protos, include_dirs=include_dirs, module=module, write=False, strict=strict
     )
-    findings = check.find_drift(run.plan)
+    findings = check.find_drift(run.plan, run.unresolved, run.stale_reads)
     if output_format == "github":
         prefix = os.path.relpath(project_dir)
         findings = [f if prefix == "." else check.Drift(f"{prefix}/{f.file}", f.kind, f.ownership, f.line, f.message, f.diff) for f in findings]

@@ -4,7 +4,9 @@
 fingerprint, the stamp of the proto files read (`sources.py`), the invocation (protos, include dirs, module; paths relative
 to the project directory) and every written file's ownership and SHA-256.
 `.potter/base/<path>` holds, for every SCAFFOLD file, the text potter-gen
-last rendered for it: the base of the next three-way merge. Reading only;
+last rendered for it: the base of the next three-way merge.
+`.potter/backup/<path>` holds the last hand-edited version of a GENERATED
+file that `generate`/`update` restored. Reading only;
 `write.py` writes these files as part of each transaction.
 """
 
@@ -23,6 +25,7 @@ from potter_gen.targets import FileKind, Layer
 STATE_DIR = ".potter"
 MANIFEST = f"{STATE_DIR}/manifest.json"
 BASE_DIR = f"{STATE_DIR}/base"
+BACKUP_DIR = f"{STATE_DIR}/backup"  # hand-edited GENERATED files, as they were before a run restored them
 SCHEMA_VERSION = 1
 
 
@@ -91,6 +94,22 @@ class FileRecord:
 
 
 @dataclass(frozen=True)
+class Orphan:
+    """A SCAFFOLD file no longer generated, kept because the user edited it.
+
+    Attributes:
+        edited: the definitions the user edited or added (qualified names).
+        replaced_by: when its RPC moved and the user's code could not be
+            carried over, the path of the new stub; else "".
+        definition: then, the class the user implemented there (`GetItemHandler`).
+    """
+
+    edited: tuple[str, ...]
+    replaced_by: str = ""
+    definition: str = ""
+
+
+@dataclass(frozen=True)
 class Manifest:
     """The content of `.potter/manifest.json`."""
 
@@ -102,6 +121,8 @@ class Manifest:
     """SCAFFOLD files `generate` left for `update` to merge (the protos changed them)."""
     proto_sources: dict[str, str] = field(default_factory=dict)
     """The stamp of the protos the run compiled (`sources.stamp_sources`); empty when unknown."""
+    orphaned_scaffolds: dict[str, Orphan] = field(default_factory=dict)
+    """SCAFFOLD files no longer generated but kept because the user edited them."""
 
     def to_json(self) -> str:
         """Return the manifest as stable, sorted JSON text (ends with a newline)."""
@@ -118,6 +139,10 @@ class Manifest:
             "files": {p: {"kind": r.kind.value, "sha256": r.sha256} for p, r in sorted(self.files.items())},
             "pending_merge": sorted(self.pending_merge),
             "proto_sources": dict(sorted(self.proto_sources.items())),
+            "orphaned_scaffolds": {
+                p: {"edited": list(o.edited), "replaced_by": o.replaced_by, "definition": o.definition}
+                for p, o in sorted(self.orphaned_scaffolds.items())
+            },
         }
         return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
@@ -144,10 +169,14 @@ class Manifest:
                 files={p: FileRecord(FileKind(r["kind"]), r["sha256"]) for p, r in document["files"].items()},
                 pending_merge=tuple(document.get("pending_merge", ())),
                 proto_sources={str(k): str(v) for k, v in document.get("proto_sources", {}).items()},
+                orphaned_scaffolds={
+                    str(k): Orphan(tuple(map(str, v["edited"])), str(v.get("replaced_by", "")), str(v.get("definition", "")))
+                    for k, v in document.get("orphaned_scaffolds", {}).items()
+                },
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise UsageError([error(f"{where} is not a valid potter-gen manifest ({exc})", "Restore it from version control", file=where)]) from exc
-        outside = [p for p in (*manifest.files, *manifest.pending_merge) if not is_project_path(p)]
+        outside = [p for p in (*manifest.files, *manifest.pending_merge, *manifest.orphaned_scaffolds) if not is_project_path(p)]
         if outside:
             raise UsageError(
                 [

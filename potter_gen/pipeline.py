@@ -6,16 +6,17 @@ adds the one write step of `potter-gen init`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from potter_gen.errors import Diagnostic, UsageError, ValidationError, error
-from potter_gen.manifest import Invocation, require_manifest
+from potter_gen.manifest import Invocation, Manifest, require_manifest
 from potter_gen.plan import Plan, fingerprint, is_in_sync, plan_run
+from potter_gen.review import MESSAGE_MODULES, Markers, StaleRead, find_markers, find_stale_reads, message_fields
 from potter_gen.sources import proto_search_path, sources_unchanged, stamp_sources
-from potter_gen.targets import Layer
+from potter_gen.targets import FileKind, Layer
 from potter_gen.write import write_tree
 
 if TYPE_CHECKING:  # imported where used: `check` on an unchanged project needs none of them
@@ -143,14 +144,21 @@ class ProjectRun:
     """The outcome of `generate`, `update` or `check` on a project.
 
     Attributes:
-        plan: what the run changes (empty when in sync).
+        plan: what the run changes (empty when in sync, or when `update`
+            refused to run because of `unresolved`).
         diagnostics: warnings and notes (empty when the fast path was taken).
         written: True when files were written.
+        unresolved: files that still hold conflict markers (`update` then
+            writes nothing; `check` reports them as conflicts).
+        stale_reads: reads of message fields the protos no longer have, in
+            the project as the run leaves it (`review.find_stale_reads`).
     """
 
     plan: Plan
     diagnostics: tuple[Diagnostic, ...]
     written: bool
+    unresolved: tuple[Markers, ...] = ()
+    stale_reads: tuple[StaleRead, ...] = ()
 
 
 def run_project(
@@ -184,6 +192,9 @@ def run_project(
         OutputError: writing failed; the project is as it was.
     """
     manifest = require_manifest(project_dir)
+    unresolved = tuple(find_markers(_texts(project_dir, [*_scaffolds(manifest), *manifest.orphaned_scaffolds])))
+    if unresolved and merge and write:
+        return ProjectRun(Plan(()), (), False, unresolved)  # `update` merges nothing into half-resolved files
     invocation = manifest.invocation
     if protos or include_dirs or module is not None:
         invocation = Invocation.relative_to(
@@ -200,21 +211,73 @@ def run_project(
         and sources_unchanged(manifest.proto_sources, proto_search_path(proto_paths, include_paths))
         and is_in_sync(project_dir, manifest, manifest.proto_fingerprint)
     ):
-        return ProjectRun(Plan(()), (), False)  # the same protos: protoc would give the same descriptors
+        # The same protos: protoc would give the same descriptors.
+        return _reviewed(project_dir, _kinds(manifest), _unchanged(project_dir, manifest), (), False, unresolved)
     from potter_gen.descriptors import load_protos
 
     loaded, protoc_diagnostics = load_protos(proto_paths, include_paths)
     proto_fingerprint = fingerprint(loaded.file_set.SerializeToString(deterministic=True), invocation.module)
     stamp = _stamp(loaded, proto_paths, include_paths)
     if unchanged_run and stamp == manifest.proto_sources and is_in_sync(project_dir, manifest, proto_fingerprint):
-        return ProjectRun(Plan(()), (), False)
+        return _reviewed(project_dir, _kinds(manifest), _unchanged(project_dir, manifest), (), False, unresolved)
     generated = generate_from_descriptors(loaded, invocation.module, protoc_diagnostics, invocation.layer, strict)
     plan = plan_run(project_dir, generated.tree, manifest, invocation, proto_fingerprint, merge, stamp)
+    if unresolved:  # `check`: a file with markers is reported as such, not as what merging it would do
+        marked = {m.path for m in unresolved}
+        plan = replace(plan, changes=tuple(c for c in plan.changes if c.path not in marked))
     written = False
     if write and (markers or not plan.conflicts) and (plan.writes or plan.deletes):
         write_tree(project_dir, plan.markers if markers else plan.writes, plan.deletes)
         written = True
-    return ProjectRun(plan, generated.diagnostics, written)
+    kinds = {path: output.kind for path, output in generated.tree.items()}
+    return _reviewed(project_dir, kinds, plan, generated.diagnostics, written, unresolved)
+
+
+def _scaffolds(manifest: Manifest) -> list[str]:
+    return [path for path, record in manifest.files.items() if record.kind is FileKind.SCAFFOLD]
+
+
+def _kinds(manifest: Manifest) -> dict[str, FileKind]:
+    return {path: record.kind for path, record in manifest.files.items()}
+
+
+def _texts(project_dir: Path, paths: Iterable[str]) -> dict[str, str]:
+    """Return path → text of the files of `paths` on disk (missing and binary files left out)."""
+    texts = {}
+    for relative in paths:
+        try:
+            texts[relative] = (project_dir / relative).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+    return texts
+
+
+def _unchanged(project_dir: Path, manifest: Manifest) -> Plan:
+    """Return the plan of a run that changes nothing: only the orphans still on disk to report."""
+    orphans = {p: d for p, d in manifest.orphaned_scaffolds.items() if (project_dir / p).is_file()}
+    return Plan((), orphans=orphans)
+
+
+def _reviewed(
+    project_dir: Path,
+    kinds: dict[str, FileKind],
+    plan: Plan,
+    diagnostics: tuple[Diagnostic, ...],
+    written: bool,
+    unresolved: tuple[Markers, ...],
+) -> ProjectRun:
+    """Return the run with the static review of the project as the plan leaves it (`review.find_stale_reads`)."""
+
+    def texts(paths: list[str]) -> dict[str, str]:
+        planned = {p: plan.writes[p].decode() for p in paths if p in plan.writes}
+        return {**_texts(project_dir, [p for p in paths if p not in planned]), **planned}
+
+    modules = [p for p, kind in kinds.items() if kind is FileKind.GENERATED and p.endswith(MESSAGE_MODULES)]
+    scaffolds = [p for p, kind in kinds.items() if kind is FileKind.SCAFFOLD and p.endswith(".py")]
+    marked = {m.path for m in unresolved}
+    code = texts([p for p in [*scaffolds, *plan.orphans] if p not in marked])
+    stale = find_stale_reads(code, message_fields(texts(modules))) if modules else []
+    return ProjectRun(plan, diagnostics, written, unresolved, tuple(stale))
 
 
 def _stamp(loaded: LoadedProtos, protos: Sequence[Path], include_dirs: Sequence[Path]) -> dict[str, str]:

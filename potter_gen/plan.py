@@ -13,7 +13,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from potter_gen import __version__
-from potter_gen.manifest import BASE_DIR, MANIFEST, FileRecord, Invocation, Manifest, read_base, sha256
+from potter_gen.manifest import (
+    BACKUP_DIR,
+    BASE_DIR,
+    MANIFEST,
+    FileRecord,
+    Invocation,
+    Manifest,
+    Orphan,
+    read_base,
+    sha256,
+)
 from potter_gen.targets import FileKind
 
 if TYPE_CHECKING:
@@ -31,6 +41,7 @@ class Action(enum.Enum):
     MERGE = "merged"  # a SCAFFOLD file took the generator's changes
     DELETE = "deleted"  # no longer generated
     KEEP = "kept"  # no longer generated, but edited by the user: left in place
+    MOVE = "moved"  # the user's file of a moved RPC, merged into its new place
     CONFLICT = "conflict"  # both sides changed the same definition
 
 
@@ -46,6 +57,9 @@ class FileChange:
         new: what it becomes (None when deleted or left as is).
         conflicts: the conflicts of a CONFLICT.
         kept: definitions kept because the user edited them (merge notes).
+        backup: for a RESTORE, where the hand-edited text is saved
+            (`.potter/backup/<path>`).
+        moved: for a MOVE, the old path; for the DELETE of that old path, the new one.
     """
 
     path: str
@@ -55,6 +69,8 @@ class FileChange:
     new: str | None
     conflicts: tuple[Conflict, ...] = ()
     kept: tuple[str, ...] = ()
+    backup: str | None = None
+    moved: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,12 +82,16 @@ class Plan:
         writes: path → bytes to write (project files, manifest, merge bases).
         deletes: paths to delete (project files and stale merge bases).
         markers: the writes with conflict markers in place of conflicts.
+        orphans: SCAFFOLD files no longer generated that stay because the
+            user edited them → the edited definitions (until deleted or
+            adopted with `potter-gen resolve`).
     """
 
     changes: tuple[FileChange, ...]
     writes: dict[str, bytes] = field(default_factory=dict)
     deletes: tuple[str, ...] = ()
     markers: dict[str, bytes] = field(default_factory=dict)
+    orphans: dict[str, Orphan] = field(default_factory=dict)
 
     @property
     def conflicts(self) -> tuple[FileChange, ...]:
@@ -123,6 +143,53 @@ def _base(project_dir: Path | None, relative: str) -> str | None:
     return read_base(project_dir, relative) if project_dir is not None else None
 
 
+def _moves(project_dir: Path | None, tree: OutputTree, old_files: dict[str, FileRecord]) -> dict[str, str]:
+    """Return new path → old path for each edited Python scaffold whose RPC moved.
+
+    A move is a retired SCAFFOLD file the user edited and exactly one new
+    SCAFFOLD file (not on disk yet) defining a class of the same name
+    (`GetItemHandler` going from queries/ to commands/, another module or service).
+    """
+    from potter_gen.merge.move import defined_classes
+
+    fresh = [
+        r
+        for r, output in tree.items()
+        if output.kind is FileKind.SCAFFOLD and r.endswith(".py") and r not in old_files and _read(project_dir, r) is None
+    ]
+    moves: dict[str, str] = {}
+    for old, record in sorted(old_files.items()):
+        if old in tree or record.kind is not FileKind.SCAFFOLD or not old.endswith(".py"):
+            continue
+        disk, base = _read(project_dir, old), _base(project_dir, old)
+        if disk is None or base is None or disk == base:
+            continue
+        classes = defined_classes(base)
+        targets = [r for r in fresh if r not in moves and classes & defined_classes(tree[r].text)]
+        if len(targets) == 1:
+            moves[targets[0]] = old
+    return moves
+
+
+def _stale_tests(moved_texts: dict[str, str | None]) -> set[str]:
+    """Return the generated 501 tests that the carried implementations of moved RPCs make wrong."""
+    from potter_gen.merge.move import not_implemented_test
+
+    names = (not_implemented_test(path, text) for path, text in moved_texts.items() if text is not None)
+    return {name for name in names if name is not None}
+
+
+def _move(project_dir: Path | None, relative: str, old: str, new: str) -> str | None:
+    """Return the user's file at `old` merged into the new rendering `new` at `relative`, or None on conflict."""
+    from potter_gen.merge import MergeStatus
+    from potter_gen.merge.move import merge_moved
+
+    disk, base = _read(project_dir, old), _base(project_dir, old)
+    assert disk is not None and base is not None  # `_moves` chose only such files
+    result = merge_moved(relative, base, disk, new)
+    return None if result.status is MergeStatus.CONFLICTED else result.text
+
+
 def plan_run(
     project_dir: Path | None,
     tree: OutputTree,
@@ -148,18 +215,35 @@ def plan_run(
     records: dict[str, FileRecord] = {}
     deletes: list[str] = []
     pending: list[str] = []
+    moves = _moves(project_dir, tree, old_files) if merge and old_files else {}
+    moved_texts = {new: _move(project_dir, new, old, tree[new].text) for new, old in moves.items()}
+    stale_tests = _stale_tests(moved_texts) if moved_texts else set()
+    carried: dict[str, str] = {}  # old path → new path, for the moves that merged
+    replaced: dict[str, str] = {}  # old path → new stub, for the moves that could not
     for relative, output in tree.items():
         new, disk, record = output.text, _read(project_dir, relative), old_files.get(relative)
         final = new
-        if disk is None:
+        moved = moved_texts.get(relative)
+        if moved is not None:
+            carried[moves[relative]] = relative
+            changes.append(FileChange(relative, output.kind, Action.MOVE, None, moved, moved=moves[relative]))
+            writes[relative] = moved.encode()
+            final = moved
+        elif disk is None:
+            if relative in moves:
+                replaced[moves[relative]] = relative
             action = Action.RECREATE if record is not None and output.kind is FileKind.SCAFFOLD else Action.CREATE
             changes.append(FileChange(relative, output.kind, action, None, new))
             writes[relative] = new.encode()
         elif output.kind is FileKind.GENERATED:
             if disk != new:
                 edited = record is not None and sha256(disk.encode()) != record.sha256
-                changes.append(FileChange(relative, output.kind, Action.RESTORE if edited else Action.REWRITE, disk, new))
+                backup = f"{BACKUP_DIR}/{relative}" if edited else None
+                action = Action.RESTORE if edited else Action.REWRITE
+                changes.append(FileChange(relative, output.kind, action, disk, new, backup=backup))
                 writes[relative] = new.encode()
+                if backup is not None:
+                    writes[backup] = disk.encode()
         elif not merge:
             final = disk
             if _base(project_dir, relative) != new:
@@ -168,7 +252,12 @@ def plan_run(
             # Imported here: libcst costs ~0.4 s of start-up that init and the plugin never need.
             from potter_gen.merge import MergeStatus, merge_file
 
-            result = merge_file(relative, _base(project_dir, relative), disk, new)
+            theirs = new
+            if stale_tests and relative.startswith("tests/"):
+                from potter_gen.merge.move import without_functions
+
+                theirs = without_functions(new, stale_tests)  # the base stays `new`: the test stays "deleted"
+            result = merge_file(relative, _base(project_dir, relative), disk, theirs)
             final = result.text
             if result.status is MergeStatus.CONFLICTED:
                 changes.append(FileChange(relative, output.kind, Action.CONFLICT, disk, result.text, result.conflicts, result.kept))
@@ -183,6 +272,11 @@ def plan_run(
             if _base(project_dir, relative) != new:
                 writes[f"{BASE_DIR}/{relative}"] = new.encode()
 
+    orphans = {
+        path: orphan
+        for path, orphan in (old.orphaned_scaffolds if old else {}).items()
+        if path not in tree and _read(project_dir, path) is not None
+    }
     for relative, record in sorted(old_files.items()):
         if relative in tree:
             continue
@@ -196,15 +290,23 @@ def plan_run(
         elif not merge:
             records[relative] = record  # scaffolds are only retired by `update`
             deletes.remove(f"{BASE_DIR}/{relative}")
-        elif disk == _base(project_dir, relative):
-            changes.append(FileChange(relative, record.kind, Action.DELETE, disk, None))
+        elif disk == _base(project_dir, relative) or relative in carried:
+            changes.append(FileChange(relative, record.kind, Action.DELETE, disk, None, moved=carried.get(relative)))
             deletes.append(relative)
         else:
-            changes.append(FileChange(relative, record.kind, Action.KEEP, disk, None, (), ("the whole file",)))
+            # Imported here, as above: libcst only when a scaffold is retired.
+            from potter_gen.merge.collect import edited_definitions
+            from potter_gen.merge.move import defined_classes
 
-    manifest = Manifest(__version__, proto_fingerprint, invocation, records, tuple(pending), proto_sources or {})
+            names = edited_definitions(_base(project_dir, relative), disk)
+            stub = replaced.get(relative, "")
+            definition = min(defined_classes(_base(project_dir, relative)) & defined_classes(tree[stub].text)) if stub else ""
+            orphans[relative] = Orphan(names, stub, definition)
+            changes.append(FileChange(relative, record.kind, Action.KEEP, disk, None, (), names))
+
+    manifest = Manifest(__version__, proto_fingerprint, invocation, records, tuple(pending), proto_sources or {}, orphans)
     manifest_text = manifest.to_json().encode()
     if _read(project_dir, MANIFEST) != manifest_text.decode():
         writes[MANIFEST] = manifest_text
     markers = {**writes, **markers}
-    return Plan(tuple(sorted(changes, key=lambda c: c.path)), writes, tuple(deletes), markers)
+    return Plan(tuple(sorted(changes, key=lambda c: c.path)), writes, tuple(deletes), markers, orphans)

@@ -5,7 +5,9 @@ new rendering. Definitions are matched by qualified name (module-level
 classes, functions, assignments and imports; methods and class attributes
 inside classes). Per definition: unchanged by the user → theirs; unchanged
 by the generator → ours; changed by both → merged part by part (decorators,
-signature, docstring, body) when the parts differ, else a conflict. User
+signature, docstring, body) when the parts differ; a body both changed is
+merged line by line (`diff3.py`), and only the lines both changed
+differently are a conflict, marked in git's diff3 style. User
 additions always survive; a definition the generator dropped is removed
 only if the user never touched it. The result is formatted with black so a
 re-run is a no-op. Pure; no I/O.
@@ -19,10 +21,13 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from potter_gen.format import format_user_source
-from potter_gen.merge.collect import ImportName, code, import_names, imports, is_docstring, key_of, keyed
+from potter_gen.markers import BASE_MARKER, OURS_MARKER, SPLIT_MARKER, THEIRS_MARKER
+from potter_gen.merge.collect import ImportName, code, import_names, imports, is_docstring, key_of, keyed, used_names
+from potter_gen.merge.diff3 import Chunk, has_conflicts, merge_lines, merged_text, with_markers
 from potter_gen.merge.result import Conflict, MergeResult, MergeStatus
 
 _PLACEHOLDER = "__potter_conflict_{}__"
+_MARKERS = frozenset({OURS_MARKER, BASE_MARKER, SPLIT_MARKER, THEIRS_MARKER})
 
 
 def _three_way(base: str | None, ours: str, theirs: str) -> str | None:
@@ -41,17 +46,28 @@ class _Merger:
         wrapper = MetadataWrapper(ours, unsafe_skip_copy=True)
         self.positions = wrapper.resolve(PositionProvider)
         self.conflicts: list[Conflict] = []
-        self.conflict_nodes: list[tuple[cst.CSTNode, cst.CSTNode]] = []
+        self.blocks: list[str] = []  # the text of each placeholder, markers included
         self.kept: list[str] = []
 
     # -- conflicts -----------------------------------------------------------
 
-    def conflict(self, name: str, ours: cst.BaseStatement, theirs: cst.BaseStatement) -> cst.BaseStatement:
-        position = self.positions.get(ours)
-        self.conflicts.append(Conflict(name, position.start.line if position else 0, code(ours).strip("\n"), code(theirs).strip("\n")))
-        self.conflict_nodes.append((ours, theirs))
-        marker = cst.SimpleString(f'"{_PLACEHOLDER.format(len(self.conflicts) - 1)}"')
-        return cst.SimpleStatementLine([cst.Expr(marker)])
+    def _placeholder(self, block: str) -> cst.SimpleStatementLine:
+        """Return a statement that `_with_markers` replaces by `block` (lines relative to its indentation)."""
+        self.blocks.append(block)
+        return cst.SimpleStatementLine([cst.Expr(cst.SimpleString(f'"{_PLACEHOLDER.format(len(self.blocks) - 1)}"'))])
+
+    def _line(self, node: cst.CSTNode) -> int:
+        position = self.positions.get(node)
+        return position.start.line if position else 0
+
+    def conflict(
+        self, name: str, base: cst.BaseStatement | None, ours: cst.BaseStatement, theirs: cst.BaseStatement
+    ) -> cst.BaseStatement:
+        """Record a conflict over a whole definition; return its placeholder."""
+        texts = [code(node).strip("\n") if node is not None else "" for node in (base, ours, theirs)]
+        self.conflicts.append(Conflict(name, self._line(ours), texts[1], texts[2], texts[0]))
+        chunk = Chunk(conflict=True, base=_lines(texts[0]), ours=_lines(texts[1]), theirs=_lines(texts[2]))
+        return self._placeholder(with_markers([chunk]))
 
     # -- one definition ------------------------------------------------------
 
@@ -70,10 +86,10 @@ class _Merger:
             if merged_class is not None:
                 return merged_class
         if isinstance(ours, cst.FunctionDef) and isinstance(theirs, cst.FunctionDef):
-            merged_function = self.merge_function(base if isinstance(base, cst.FunctionDef) else None, ours, theirs)
+            merged_function = self.merge_function(name, base if isinstance(base, cst.FunctionDef) else None, ours, theirs)
             if merged_function is not None:
                 return merged_function
-        return self.conflict(name, ours, theirs)
+        return self.conflict(name, base, ours, theirs)
 
     def _decorators(
         self, base: Sequence[cst.Decorator], ours: Sequence[cst.Decorator], theirs: Sequence[cst.Decorator]
@@ -93,9 +109,13 @@ class _Merger:
         return None, body
 
     def merge_function(
-        self, base: cst.FunctionDef | None, ours: cst.FunctionDef, theirs: cst.FunctionDef
+        self, name: str, base: cst.FunctionDef | None, ours: cst.FunctionDef, theirs: cst.FunctionDef
     ) -> cst.FunctionDef | None:
-        """Merge a function part by part; None when a part conflicts."""
+        """Merge a function part by part; None when its signature or docstring conflicts.
+
+        A body both sides changed is merged line by line (diff3); regions that
+        still conflict become marked blocks inside the body.
+        """
         if base is None or not isinstance(ours.body, cst.IndentedBlock) or not isinstance(theirs.body, cst.IndentedBlock):
             return None
 
@@ -111,17 +131,48 @@ class _Merger:
         rest = _three_way(
             "".join(map(code, base_rest)), "".join(map(code, ours_rest)), "".join(map(code, theirs_rest))
         )
-        if header is None or doc is None or rest is None:
+        if header is None or doc is None:
             return None
         skeleton = theirs if header == signature(theirs) and header != signature(ours) else ours
         doc_node = ours_doc if doc == (code(ours_doc) if ours_doc else "") else theirs_doc
-        rest_nodes = ours_rest if rest == "".join(map(code, ours_rest)) else theirs_rest
+        if rest is None:
+            merged_rest = self.merge_statements(name, base_rest, ours_rest, theirs_rest)
+            if merged_rest is None:
+                return None
+            rest_nodes = merged_rest
+        else:
+            rest_nodes = ours_rest if rest == "".join(map(code, ours_rest)) else theirs_rest
         body = [doc_node, *rest_nodes] if doc_node is not None else list(rest_nodes)
         return skeleton.with_changes(
             decorators=self._decorators(base.decorators, ours.decorators, theirs.decorators),
             body=ours.body.with_changes(body=body),
             leading_lines=_leading(base, ours, theirs),
         )
+
+    def merge_statements(
+        self,
+        name: str,
+        base: list[cst.BaseStatement],
+        ours: list[cst.BaseStatement],
+        theirs: list[cst.BaseStatement],
+    ) -> list[cst.BaseStatement] | None:
+        """Merge the statements of a body both sides changed, line by line (diff3).
+
+        Returns the merged statements (a marked block where regions still
+        conflict), or None when the clean line merge is not valid Python.
+        """
+        chunks = merge_lines(*(_lines("".join(map(code, side))) for side in (base, ours, theirs)))
+        if not has_conflicts(chunks):
+            try:
+                return list(cst.parse_module(merged_text(chunks)).body) or [cst.SimpleStatementLine([cst.Pass()])]
+            except cst.ParserSyntaxError:
+                return None
+        first = self._line(ours[0]) - len(getattr(ours[0], "leading_lines", ())) if ours else 0
+        for chunk in chunks:
+            if chunk.conflict:
+                line = first + chunk.at if first > 0 else 0
+                self.conflicts.append(Conflict(name, line, "".join(chunk.ours).rstrip("\n"), "".join(chunk.theirs).rstrip("\n"), "".join(chunk.base).rstrip("\n")))
+        return [self._placeholder(with_markers(chunks))]
 
     def merge_class(
         self, name: str, base: cst.ClassDef | None, ours: cst.ClassDef, theirs: cst.ClassDef
@@ -209,7 +260,7 @@ class _Merger:
     ) -> list[cst.BaseStatement]:
         """Drop imports the generator dropped (unless still used) and add the ones it added."""
         ours = [n for i, s in enumerate(merged) if key_of(s, i) == "import" for n in import_names(s)]
-        used = _used_names([s for i, s in enumerate(merged) if key_of(s, i) != "import"])
+        used = used_names([s for i, s in enumerate(merged) if key_of(s, i) != "import"])
         dropped = {n for n in set(base) - set(theirs) if n.bound not in used}
         added = [n for n in theirs if n not in set(base) and n not in set(ours)]
         out: list[cst.BaseStatement] = []
@@ -311,38 +362,39 @@ def _only(statement: cst.BaseStatement, keep: Callable[[ImportName], bool]) -> c
     return _with_aliases(statement, [a for a, n in zip(small.names, names, strict=True) if keep(n)])
 
 
-class _NameCollector(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
-
-
-def _used_names(statements: list[cst.BaseStatement]) -> set[str]:
-    collector = _NameCollector()
-    for statement in statements:
-        statement.visit(collector)
-    return collector.names
+def _lines(text: str) -> tuple[str, ...]:
+    """Return the lines of `text`, each with its line end."""
+    return tuple(line if line.endswith("\n") else line + "\n" for line in text.splitlines())
 
 
 def _with_markers(text: str, merger: _Merger) -> str:
+    """Replace each placeholder statement of `text` by its marked block, indented like the placeholder."""
     lines = text.splitlines(keepends=True)
-    for index, (ours, theirs) in enumerate(merger.conflict_nodes):
+    for index, block in enumerate(merger.blocks):
         placeholder = _PLACEHOLDER.format(index)
         for number, line in enumerate(lines):
             if placeholder in line:
                 indent = line[: len(line) - len(line.lstrip())]
-                block = ["<<<<<<< yours", *code(ours).strip("\n").splitlines(), "=======", *code(theirs).strip("\n").splitlines(), ">>>>>>> potter-gen"]
-                lines[number] = "".join(f"{indent}{b}\n" if b.strip() else "\n" for b in block)
+                lines[number] = "".join(
+                    b if marker or not b.strip() else indent + b
+                    for b, marker in ((b, b.rstrip("\n") in _MARKERS) for b in block.splitlines(keepends=True))
+                )
                 break
     return "".join(lines)
 
 
-def _whole_file_conflict(path: str, ours: str, theirs: str) -> MergeResult:
-    conflict = Conflict(f"{path} (whole file)", 1, ours, theirs)
-    text = f"<<<<<<< yours\n{ours}{'' if ours.endswith(chr(10)) else chr(10)}=======\n{theirs}>>>>>>> potter-gen\n"
-    return MergeResult(MergeStatus.CONFLICTED, text, (conflict,))
+def _text_merge(path: str, base: str | None, ours: str, theirs: str) -> MergeResult:
+    """Merge a file as lines (a file that is not Python, or does not parse); conflicts name their line."""
+    chunks = merge_lines(_lines(base or ""), _lines(ours), _lines(theirs))
+    if not has_conflicts(chunks):
+        text = merged_text(chunks)
+        return MergeResult(MergeStatus.UNCHANGED if text == ours else MergeStatus.MERGED, text)
+    conflicts = tuple(
+        Conflict(f"{path} (lines)", chunk.at + 1, "".join(chunk.ours).rstrip("\n"), "".join(chunk.theirs).rstrip("\n"), "".join(chunk.base).rstrip("\n"))
+        for chunk in chunks
+        if chunk.conflict
+    )
+    return MergeResult(MergeStatus.CONFLICTED, with_markers(chunks), conflicts)
 
 
 def merge_file(path: str, base: str | None, ours: str, theirs: str) -> MergeResult:
@@ -359,20 +411,21 @@ def merge_file(path: str, base: str | None, ours: str, theirs: str) -> MergeResu
         UNCHANGED when `ours` stays as it is, MERGED with the new text, or
         CONFLICTED with every conflict and the text with git-style markers.
         Files other than Python, and Python files that do not parse, are
-        merged as a whole: a change on both sides is one conflict.
+        merged line by line (diff3): each region both sides changed
+        differently is one conflict.
     """
     if ours == theirs or theirs == base:
         return MergeResult(MergeStatus.UNCHANGED, ours)
     if ours == base:
         return MergeResult(MergeStatus.MERGED, theirs)
     if not path.endswith(".py"):
-        return _whole_file_conflict(path, ours, theirs)
+        return _text_merge(path, base, ours, theirs)
     try:
         ours_module = cst.parse_module(ours)
         theirs_module = cst.parse_module(theirs)
         base_module = cst.parse_module(base or "")
     except cst.ParserSyntaxError:
-        return _whole_file_conflict(path, ours, theirs)
+        return _text_merge(path, base, ours, theirs)
     merger = _Merger(ours_module)
     body = merger.merge_body(list(base_module.body), list(ours_module.body), list(theirs_module.body), "")
     text = ours_module.with_changes(body=body).code

@@ -90,3 +90,52 @@ def keyed(body: Sequence[cst.BaseStatement]) -> dict[str, cst.BaseStatement]:
 def imports(body: Sequence[cst.BaseStatement]) -> list[ImportName]:
     """Return every name imported at the top level of a body, in order."""
     return [name for i, s in enumerate(body) if key_of(s, i) == "import" for name in import_names(s)]
+
+
+def edited_definitions(base: str | None, ours: str) -> tuple[str, ...]:
+    """Return the qualified names of the definitions the user changed or added in `ours` since `base`.
+
+    Module-level definitions and the members of module-level classes are
+    compared by their code (imports aside). When either text does not
+    parse, or no definition changed (only imports, comments between
+    definitions), the answer is `("its text",)`.
+    """
+    try:
+        base_body = cst.parse_module(base or "").body
+        ours_body = cst.parse_module(ours).body
+    except cst.ParserSyntaxError:
+        return ("its text",)
+    base_keyed, names = keyed(base_body), []
+    for key, statement in keyed(ours_body).items():
+        name = key.split(" ", 1)[-1] if not key.startswith("stmt ") else "a statement"
+        before = base_keyed.get(key)
+        if before is not None and code(before) == code(statement):
+            continue
+        if isinstance(statement, cst.ClassDef) and isinstance(before, cst.ClassDef):
+            base_members = keyed(before.body.body) if isinstance(before.body, cst.IndentedBlock) else {}
+            ours_members = keyed(statement.body.body) if isinstance(statement.body, cst.IndentedBlock) else {}
+            members = [
+                f"{name}.{k.split(' ', 1)[-1]}"
+                for k, member in ours_members.items()
+                if k not in base_members or code(base_members[k]) != code(member)
+            ]
+            names.extend(members or [name])
+            continue
+        names.append(name)
+    return tuple(names) or ("its text",)
+
+
+class _NameCollector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+
+def used_names(statements: list[cst.BaseStatement]) -> set[str]:
+    """Return every name `statements` mention (a superset of the names they use)."""
+    collector = _NameCollector()
+    for statement in statements:
+        statement.visit(collector)
+    return collector.names

@@ -21,14 +21,17 @@ class Conflict:
     Attributes:
         name: qualified name of the definition (`CreateItemHandler.handle`).
         line: 1-based line of the definition in the user's file (0 if unknown).
-        ours: the user's version of the definition.
-        theirs: the new rendering of the definition.
+        ours: the user's lines of the conflicting region (the smallest one
+            the line-level merge found, else the whole definition).
+        theirs: the new rendering of the same region.
+        base: what potter-gen had rendered there last time ("" when unknown).
     """
 
     name: str
     line: int
     ours: str
     theirs: str
+    base: str = ""
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,8 @@ class MergeResult:
 
     Attributes:
         status: unchanged, merged or conflicted.
-        text: the merged text; for a conflict, the text with git-style markers.
+        text: the merged text; for a conflict, the text with git diff3-style
+            markers at column 0 around each conflicting region.
         conflicts: every conflicting definition (empty unless CONFLICTED).
         kept: definitions the new rendering no longer has but the user edited,
             so they were kept (qualified names).

@@ -218,7 +218,8 @@ def test_conflict_is_reported_with_the_definition_and_its_line(ws: Workspace) ->
     _conflict(ws)
     document = check_json(ws, expect=1)
     [entry] = [d for d in document["drift"] if d["kind"] == "conflict"]  # type: ignore[union-attr]
-    line = ws.read(CREATE).splitlines().index("    async def handle(self, request: CreateItemRequest) -> CreateItemResponse:") + 1
+    # The smallest region both sides changed: the return line, not the whole method.
+    line = ws.read(CREATE).splitlines().index("        return CreateItemResponse(item_id=aggregate.id + '!')") + 1
     assert entry["file"] == CREATE and entry["line"] == line
     assert f"CreateItemHandler.handle (line {line})" in entry["message"]
     github = check(ws, "--format", "github", expect=1)

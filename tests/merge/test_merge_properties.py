@@ -450,17 +450,19 @@ def test_both_sides_edited(user_script: list[Op], generator_script: list[Op]) ->
     assert {c.name for c in result.conflicts} == expected_conflicts
     assert (result.status is MergeStatus.CONFLICTED) == bool(expected_conflicts)
     for conflict in result.conflicts:
-        line = ours.splitlines()[conflict.line - 1].strip()
-        name = conflict.name.split(".")[-1]
-        assert line.startswith(("@", "#", f"{name} =")) or f"def {name}(" in line, (conflict, line)
-        assert textwrap.indent(conflict.ours.strip("\n"), "    " * conflict.name.count(".")) in ours
+        # A conflict names the first line of the smallest region in the user's file: the
+        # definition when its signature or docstring conflicts, else the body lines (diff3).
+        assert ours.splitlines()[conflict.line - 1].strip() == conflict.ours.splitlines()[0].strip(), conflict
+        depth = conflict.name.count(".")
+        assert any(textwrap.indent(conflict.ours, "    " * d) in ours for d in (depth, depth + 1)), conflict
 
     # Every user addition survives (inside a conflict, in the "yours" block of the markers).
     for token in user.tokens:
         assert token in result.text, token
 
     if result.status is MergeStatus.CONFLICTED:
-        assert result.text.count("<<<<<<< yours") == len(expected_conflicts)
+        assert result.text.count("\n<<<<<<< yours\n") == len(result.conflicts)
+        assert result.text.count("\n||||||| base\n") == len(result.conflicts)
         return
 
     # Every generator change outside conflicts is applied.
@@ -516,7 +518,7 @@ def test_a_conflict_writes_nothing_through_the_cli(workspace: Workspace, user_sc
         workspace.write(GET, ours)
         workspace.write(f".potter/base/{GET}", base)
         before = workspace.snapshot()
-        with mock.patch.object(render_module, "render_project", render):  # the pipeline imports it when it renders
+        with mock.patch.object(render_module, "render_project", render):
             result = workspace.cli("update")
             assert result.exit_code == 1, result.output
             assert f"{GET}:" in result.output and "conflict: GetItemHandler.handle" in result.output

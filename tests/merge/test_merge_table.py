@@ -370,17 +370,23 @@ def test_same_function_changed_on_both_sides_conflicts() -> None:
     assert result.status is MergeStatus.CONFLICTED
     [conflict] = result.conflicts
     assert conflict.name == "ArchiveItemHandler.describe"
-    assert conflict.line == ours.splitlines().index("    def describe(self) -> str:") + 1
-    assert 'return "archive an item softly"' in conflict.ours
-    assert 'return "archive"' in conflict.theirs
+    # The smallest region: the body line both changed, not the whole method.
+    assert conflict.line == ours.splitlines().index('        return "archive an item softly"') + 1
+    assert (conflict.ours, conflict.base, conflict.theirs) == ('return "archive an item softly"', 'return "archive item"', 'return "archive"')
     text = result.text
-    assert "<<<<<<< yours" in text and "=======" in text and ">>>>>>> potter-gen" in text
-    yours = text[text.index("<<<<<<< yours") : text.index("=======")]
-    mine = text[text.index("=======") : text.index(">>>>>>> potter-gen")]
-    assert 'return "archive an item softly"' in yours
-    assert 'return "archive"\n' in mine
+    # git's diff3 conflict style, markers at column 0, content at its indentation.
+    block = (
+        "<<<<<<< yours\n"
+        '        return "archive an item softly"\n'
+        "||||||| base\n"
+        '        return "archive item"\n'
+        "=======\n"
+        '        return "archive"\n'
+        ">>>>>>> potter-gen\n"
+    )
+    assert block in text
     # Outside the markers the file is the user's.
-    before, after = text[: text.index("<<<<<<< yours")].rstrip(), text[text.index(">>>>>>> potter-gen\n") + 19 :]
+    before, after = text.split(block)
     assert ours.startswith(before) and ours.endswith(after)
 
 
@@ -391,7 +397,7 @@ def test_same_module_function_changed_on_both_sides_conflicts() -> None:
     assert result.status is MergeStatus.CONFLICTED
     [conflict] = result.conflicts
     assert conflict.name == "archive_route"
-    assert conflict.line == ours.splitlines().index("def archive_route() -> str:") + 1
+    assert conflict.line == ours.splitlines().index('    return "/api/v1/items/archive"') + 1
 
 
 def test_conflict_and_clean_merge_in_one_file_report_only_the_conflict() -> None:
@@ -407,19 +413,25 @@ def test_both_sides_change_the_same_body_differently_conflicts() -> None:
     ours, theirs = apply(BASE, [USER_BODY]), apply(BASE, [GEN_BODY])
     result = merge_file(PATH, BASE, ours, theirs)
     assert result.status is MergeStatus.CONFLICTED
-    assert [(c.name, c.line) for c in result.conflicts] == [("ArchiveItemHandler.handle", 12)]
+    assert [(c.name, c.line) for c in result.conflicts] == [("ArchiveItemHandler.handle", 13)]  # the first body line
 
 
-def test_non_python_file_changed_on_both_sides_is_a_whole_file_conflict() -> None:
+def test_non_python_file_changed_on_both_sides_conflicts_on_the_lines_only() -> None:
     base = "[project]\nname = 'shop'\n"
     ours = base + "version = '1.0'\n"
     theirs = base + "dependencies = []\n"
     result = merge_file("pyproject.toml", base, ours, theirs)
     assert result.status is MergeStatus.CONFLICTED
     [conflict] = result.conflicts
-    assert "pyproject.toml" in conflict.name and conflict.line == 1
-    assert conflict.ours == ours and conflict.theirs == theirs
-    assert result.text == f"<<<<<<< yours\n{ours}=======\n{theirs}>>>>>>> potter-gen\n"
+    assert "pyproject.toml" in conflict.name and conflict.line == 3
+    assert (conflict.ours, conflict.base, conflict.theirs) == ("version = '1.0'", "", "dependencies = []")
+    assert result.text == base + "<<<<<<< yours\nversion = '1.0'\n||||||| base\n=======\ndependencies = []\n>>>>>>> potter-gen\n"
+
+
+def test_non_python_file_changes_on_different_lines_merge() -> None:
+    base = "a\nb\nc\nd\ne\n"
+    result = merge_file("Makefile", base, "a\nB\nc\nd\ne\n", "a\nb\nc\nd\nE\n")
+    assert (result.status, result.text, result.conflicts) == (MergeStatus.MERGED, "a\nB\nc\nd\nE\n", ())
 
 
 @pytest.mark.parametrize(
@@ -435,14 +447,20 @@ def test_non_python_file_changed_on_one_side(ours: str, theirs: str, status: Mer
     assert (result.status, result.text, result.conflicts) == (status, text, ())
 
 
-def test_user_file_that_does_not_parse_is_a_conflict_not_a_crash() -> None:
+def test_user_file_that_does_not_parse_is_merged_as_lines_not_a_crash() -> None:
     ours = BASE + "\ndef broken(:\n"
+    theirs = apply(BASE, [GEN_ROUTE])
+    result = merge_file(PATH, BASE, ours, theirs)
+    assert (result.status, result.text) == (MergeStatus.MERGED, theirs + "\ndef broken(:\n")
+
+
+def test_user_file_that_does_not_parse_conflicts_on_the_lines_both_changed() -> None:
+    ours = apply(BASE, [("/api/v1/items/archive_item", "/api/v1/items/archive")]) + "\ndef broken(:\n"
     theirs = apply(BASE, [GEN_ROUTE])
     result = merge_file(PATH, BASE, ours, theirs)
     assert result.status is MergeStatus.CONFLICTED
     [conflict] = result.conflicts
-    assert PATH in conflict.name and conflict.line == 1
-    assert result.text.startswith("<<<<<<< yours\n") and result.text.endswith(">>>>>>> potter-gen\n")
+    assert PATH in conflict.name and conflict.line == ours.splitlines().index('    return "/api/v1/items/archive"') + 1
     assert "def broken(:" in result.text and "/api/v2/items/archive_item" in result.text
 
 
