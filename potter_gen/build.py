@@ -98,6 +98,7 @@ def build_project(loaded: LoadedProtos, module: str | None = None, strict: bool 
         for file_proto in generate
         for index in range(len(file_proto.service))
     ]
+    project_services = services.namespace_repeated_rpcs(project_services)
     project_aggregates, project_services, built = aggregates.synthesize_missing_events(context, project_aggregates, project_services, built)
     package_name = package.build_package(context, generate, module)
     services.check_rpc_names(context, project_services)

@@ -72,6 +72,8 @@ class BuildContext:
         self.sources = {f.name: SourceIndex(f, loaded.display_path(f.name)) for f in loaded.file_set.file}
         self.files = {f.name: f for f in loaded.file_set.file}
         self.declarations: dict[str, Declaration] = {}
+        # The generated class names of the project's types, once they are final (`messages.namespace_clashing_names`).
+        self.class_names: frozenset[str] = frozenset()
         for file_proto in loaded.file_set.file:
             prefix = f".{file_proto.package}" if file_proto.package else ""
             for index, enum_proto in enumerate(file_proto.enum_type):

@@ -57,7 +57,7 @@ def namespace_clashing_names(context: BuildContext, used: list[str]) -> None:
     package is used (`AcmeOrdersState`). A type named like something the
     generated code imports (`naming.GENERATED_CODE_NAMES`), a Python keyword or a
     builtin (`naming.is_reserved_class_name`) is prefixed the same way.
-    Updates `context.declarations` in place.
+    Updates `context.declarations` in place and sets `context.class_names`.
     """
     declarations, files = context.declarations, context.files
     by_name: dict[str, list[str]] = {}
@@ -78,6 +78,7 @@ def namespace_clashing_names(context: BuildContext, used: list[str]) -> None:
         if naming.is_reserved_class_name(declaration.class_name):
             package = naming.package_from_proto_package(files[declaration.file_name].package) or "proto"
             declarations[full] = replace(declaration, class_name=naming.pascal_case(package) + declaration.class_name)
+    context.class_names = frozenset(declarations[full].class_name for full in used)
 
 
 def check_class_names(context: BuildContext, enums: list[Enum], messages: list[Message]) -> None:
@@ -108,7 +109,7 @@ def _value_type(context: BuildContext, field_proto: d.FieldDescriptorProto) -> t
         enum_proto = declaration.proto
         assert isinstance(enum_proto, d.EnumDescriptorProto)
         first = enum_proto.value[0].name if enum_proto.value else ""
-        first = naming.python_identifier(first)
+        first = naming.enum_member(first)
         return declaration.class_name, f"{declaration.class_name}.{first}", FieldKind.ENUM, declaration.class_name
     return declaration.class_name, "None", FieldKind.MESSAGE, declaration.class_name
 
@@ -141,7 +142,7 @@ def build_field(
         annotation, default, is_optional = f"{annotation} | None", "None", True
     return Field(
         name=field_proto.name,
-        python_name=naming.python_identifier(field_proto.name),
+        python_name=naming.field_attribute(field_proto.name, context.class_names),
         json_name=field_proto.json_name or naming.camel_case(field_proto.name),
         number=field_proto.number,
         kind=kind,
@@ -200,7 +201,7 @@ def build_enum(context: BuildContext, declaration: Declaration) -> Enum:
     assert isinstance(enum_proto, d.EnumDescriptorProto)
     values = tuple(
         EnumValue(
-            naming.python_identifier(v.name), v.number, context.comment(declaration.file_name, (*declaration.path, ENUM_VALUE, i)), v.name
+            naming.enum_member(v.name), v.number, context.comment(declaration.file_name, (*declaration.path, ENUM_VALUE, i)), v.name
         )
         for i, v in enumerate(enum_proto.value)
     )

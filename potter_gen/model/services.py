@@ -7,6 +7,8 @@ Pure; no I/O. Problems are reported on the `BuildContext`.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from google.protobuf import descriptor_pb2 as d
 
 from potter_gen import naming, options, standard_methods
@@ -140,14 +142,48 @@ def _build_rpc(
         query_options=query,
         client_streaming=method.client_streaming,
         server_streaming=method.server_streaming,
-        module=naming.python_identifier(naming.snake_case(method.name)),
+        module=naming.rpc_module(method.name),
+        python_name=method.name,
         comment=context.comment(file_proto.name, path),
         location=location,
     )
 
 
+def namespace_repeated_rpcs(services: list[Service]) -> list[Service]:
+    """Prefix the Python names of RPCs that RPCs of other services share with their service's name.
+
+    protobuf scopes RPC names per service (grpc's test.proto declares
+    `UnimplementedCall` in two services), while the handler modules, route
+    functions and SDK methods of a project share one namespace:
+    `TestService.UnimplementedCall` becomes `test_service_unimplemented_call`
+    and `TestServiceUnimplementedCallHandler`. When the services' names are
+    equal too (two proto packages), their full names are used. RPCs whose
+    names no other service repeats keep them, so adding a service changes
+    nothing else.
+    """
+    services_of: dict[str, set[str]] = {}
+    for service in services:
+        for rpc in service.rpcs:
+            services_of.setdefault(rpc.module, set()).add(service.full_name)
+    names = [s.name for s in services]
+    renamed = []
+    for service in services:
+        prefix = service.name if names.count(service.name) == 1 else naming.pascal_case(service.full_name.lstrip(".").replace(".", "_"))
+        rpcs = tuple(
+            replace(rpc, module=naming.rpc_module(prefix + rpc.name), python_name=prefix + rpc.name)
+            if len(services_of[rpc.module]) > 1
+            else rpc
+            for rpc in service.rpcs
+        )
+        renamed.append(replace(service, rpcs=rpcs))
+    return renamed
+
+
 def check_rpc_names(context: BuildContext, services: list[Service]) -> None:
-    """Report RPCs whose handler module cannot be imported or is shared, and RPCs sharing a REST route."""
+    """Report RPCs whose handler module cannot be imported or is shared, and RPCs sharing a REST route.
+
+    Run after `namespace_repeated_rpcs`: what is left shared is a clash inside one service.
+    """
     modules: dict[str, Rpc] = {}
     routes: dict[tuple[str, str], Rpc] = {}
     for rpc in (r for s in services for r in s.rpcs):
