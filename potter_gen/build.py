@@ -16,7 +16,7 @@ from potter_gen import naming
 from potter_gen.descriptors import LoadedProtos
 from potter_gen.errors import Diagnostic, ValidationError, error
 from potter_gen.ir import Enum, Message, MessageRole, Project
-from potter_gen.model import aggregates, messages, package, services
+from potter_gen.model import aggregates, messages, option_values, package, services
 from potter_gen.model.context import BuildContext
 from potter_gen.model.roles import MessageRoles
 
@@ -55,7 +55,9 @@ def build_project(loaded: LoadedProtos, module: str | None = None, strict: bool 
         strict: report every inference (RPC role from its name, aggregate
             from `google.api.resource` or a standard method, package from
             the proto package) as an error asking for the explicit option,
-            instead of a note. Never changes the output of a valid project.
+            instead of a note, and a repository potter-gen does not serve
+            as an error instead of a warning. Never changes the output of a
+            project it accepts.
 
     Returns:
         The project; its `diagnostics` hold warnings and notes.
@@ -98,6 +100,12 @@ def build_project(loaded: LoadedProtos, module: str | None = None, strict: bool 
         for file_proto in generate
         for index in range(len(file_proto.service))
     ]
+    for file_proto in generate:
+        for service_index, service_proto in enumerate(file_proto.service):
+            option_values.check_service_options(context, file_proto, service_index)
+            for method_index in range(len(service_proto.method)):
+                option_values.check_method_options(context, file_proto, service_index, method_index)
+    option_values.check_message_options(context, built, roles)
     project_services = services.namespace_repeated_rpcs(project_services)
     project_aggregates, project_services, built = aggregates.synthesize_missing_events(context, project_aggregates, project_services, built)
     package_name = package.build_package(context, generate, module)

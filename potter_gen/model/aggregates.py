@@ -21,8 +21,8 @@ def build_aggregates(context: BuildContext, messages: list[Message], roles: Mess
     """Return the project's aggregates by name, each with its declared events.
 
     Reports aggregate names that are no importable module, aggregates that
-    collide, events naming an unknown aggregate and events of one aggregate
-    sharing an event type.
+    collide, events naming an unknown aggregate and events sharing an event
+    type (in one aggregate or across aggregates).
     """
     aggregates: dict[str, Aggregate] = {}
     modules: dict[str, Aggregate] = {}
@@ -80,6 +80,7 @@ def build_aggregates(context: BuildContext, messages: list[Message], roles: Mess
         modules[aggregate.module] = modules[f"{aggregate.module}_base"] = aggregate
 
     events: dict[str, list[Event]] = {name: [] for name in aggregates}
+    by_type: dict[str, Event] = {}
     for message in messages:
         event_opts = roles.options[message.full_name].event
         if message.role is not MessageRole.EVENT or event_opts is None or not event_opts.aggregate:
@@ -96,8 +97,8 @@ def build_aggregates(context: BuildContext, messages: list[Message], roles: Mess
             continue
         aggregate = aggregates[event_opts.aggregate]
         event = _event(message, aggregate, event_opts.event_type, event_opts.version or 1, is_declared=True)
-        first_event = next((e for e in events[aggregate.name] if e.event_type == event.event_type), None)
-        if first_event is not None:
+        first_event = by_type.get(event.event_type)
+        if first_event is not None and first_event.aggregate == aggregate.name:
             # The aggregate's `event_types` maps a stored type to one class: the second would replay as the first.
             context.report(
                 error(
@@ -108,6 +109,18 @@ def build_aggregates(context: BuildContext, messages: list[Message], roles: Mess
                 )
             )
             continue
+        if first_event is not None:
+            # Subscribers and the broker tell events apart by type alone.
+            context.report(
+                error(
+                    f"events {first_event.message.name} of aggregate {first_event.aggregate} (at {first_event.message.location}) "
+                    f"and {message.name} of aggregate {aggregate.name} both have event_type {event.event_type!r}",
+                    "Give each event its own event_type",
+                    context.option_location(message, ext.event.number),
+                )
+            )
+            continue
+        by_type[event.event_type] = event
         events[aggregate.name].append(event)
     return {name: replace(a, events=tuple(events[name])) for name, a in aggregates.items()}
 
