@@ -104,12 +104,14 @@ def enum_member(name: str) -> str:
 def rpc_module(rpc_name: str) -> str:
     """Return the Python name of an RPC's handler module, route function, container attribute and SDK method.
 
-    snake_case of the name; a trailing `_` escapes what `python_identifier` escapes and the names
-    those scopes already hold (`RPC_SCOPE_NAMES`: the client's `close`, the
-    container's `settings`, the routes module's `router`, ...).
+    snake_case of the name; a trailing `_` escapes what `python_identifier`
+    escapes, the names those scopes already hold (`RPC_SCOPE_NAMES`: the
+    client's `close`, the container's `settings`, the routes module's
+    `router`, ...) and the names their annotations read (`MODEL_SCOPE_NAMES`:
+    a route function `list` would be what `list[str]` finds).
     """
     module = python_identifier(snake_case(rpc_name))
-    return module + "_" if module in RPC_SCOPE_NAMES else module
+    return module + "_" if module in RPC_SCOPE_NAMES or module in MODEL_SCOPE_NAMES else module
 
 
 def is_package_name(name: str) -> bool:

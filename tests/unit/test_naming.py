@@ -157,6 +157,7 @@ def test_enum_member(name: str, expected: str) -> None:
         ("Close", "close_"),  # the SDK client's close()
         ("Router", "router_"),  # the routes module's router
         ("Settings", "settings_"),  # the container's settings
+        ("List", "list_"),  # a route function `list` would be what `list[str]` finds
     ],
 )
 def test_rpc_module(name: str, expected: str) -> None:
