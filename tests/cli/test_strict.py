@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from potter_gen.cli import main
 from potter_gen.pipeline import generate_tree
 from potter_gen.plugin import generate_response
-from tests.conftest import REPO, SHARED_PROTOS, read_tree
+from tests.conftest import REPO, SHARED_PROTOS, read_tree, require_shared
 from tests.plugin.helpers import request_for
 
 PLAIN = "golden/plain/shelf.proto"
@@ -46,6 +46,7 @@ def _explicit(tmp_path: Path) -> Path:
 
 
 def test_strict_leaves_an_explicit_project_unchanged(tmp_path: Path) -> None:
+    require_shared(EXPLICIT)
     explicit = _explicit(tmp_path)
     strict = CliRunner().invoke(main, ["init", "--strict", "--proto", str(explicit), "-o", str(tmp_path / "strict")])
     plain = CliRunner().invoke(main, ["init", "--proto", str(explicit), "-o", str(tmp_path / "plain")])
@@ -57,6 +58,7 @@ def test_strict_leaves_an_explicit_project_unchanged(tmp_path: Path) -> None:
 
 
 def test_strict_refuses_a_repository_potter_gen_does_not_serve(tmp_path: Path) -> None:
+    require_shared(EXPLICIT)
     strict = CliRunner().invoke(main, ["init", "--strict", "--proto", str(EXPLICIT), "-o", str(tmp_path / "strict")])
     plain = CliRunner().invoke(main, ["init", "--proto", str(EXPLICIT), "-o", str(tmp_path / "plain")])
 

@@ -36,10 +36,11 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from potter_gen import pipeline
-from potter_gen.format import _MODE, format_source
+from potter_gen.format import format_user_source
 from potter_gen.merge import MergeResult, MergeStatus, merge_file
 from potter_gen.render import OutputFile
 from potter_gen.targets import FileKind, Layer
+from tests.black_style import BLACK_MODE
 from tests.scenarios.workspace import GET, Workspace
 
 PATH = "src/shop/application/handlers.py"
@@ -169,7 +170,7 @@ class Module:
         for item in self.items:
             lines += ["", ""]
             lines += item.render("") if isinstance(item, Func) else item.render()
-        return format_source(PATH, "\n".join(lines) + "\n")
+        return format_user_source(PATH, "\n".join(lines) + "\n")
 
 
 def base_module() -> Module:
@@ -378,7 +379,7 @@ def apply_generator(ops: list[Op]) -> GeneratorEdits:
 def assert_clean(text: str) -> None:
     """The text parses, is black-clean in potter-gen's mode, and imports exactly the message types it uses."""
     module = cst.parse_module(text)
-    assert black.format_str(text, mode=_MODE) == text
+    assert black.format_str(text, mode=BLACK_MODE) == text
     imports = [s for s in module.body if isinstance(s, cst.SimpleStatementLine) and isinstance(s.body[0], cst.ImportFrom)]
     imported = {w for s in imports for w in re.findall(r"\w+", module.code_for_node(s))}
     code = module.with_changes(body=[s for s in module.body if s not in imports]).code
