@@ -35,7 +35,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from potter_gen import pipeline
+from potter_gen import render as render_module
 from potter_gen.format import format_user_source
 from potter_gen.merge import MergeResult, MergeStatus, merge_file
 from potter_gen.render import OutputFile
@@ -549,7 +549,7 @@ def test_a_conflict_writes_nothing_through_the_cli(workspace: Workspace, user_sc
     base = base_module().render()
     ours, theirs = apply_user(user_script).model.render(), apply_generator(generator_script).model.render()
     assert merge_file(GET, base, ours, theirs).status is MergeStatus.CONFLICTED
-    real_render = pipeline.render_project
+    real_render = render_module.render_project
 
     def render(project: object, layer: Layer = Layer.SERVICE) -> dict[str, OutputFile]:
         tree = real_render(project, layer)  # type: ignore[arg-type]
@@ -560,7 +560,7 @@ def test_a_conflict_writes_nothing_through_the_cli(workspace: Workspace, user_sc
         workspace.write(GET, ours)
         workspace.write(f".potter/base/{GET}", base)
         before = workspace.snapshot()
-        with mock.patch.object(pipeline, "render_project", render):
+        with mock.patch.object(render_module, "render_project", render):  # the pipeline imports it when it renders
             result = workspace.cli("update")
             assert result.exit_code == 1, result.output
             assert f"{GET}:" in result.output and "conflict: GetItemHandler.handle" in result.output
