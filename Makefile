@@ -11,8 +11,10 @@ DEMO_DIR := demo-out
 BUF_VERSION := 1.75.0
 BUF_STAMP := .tools/.buf-$(BUF_VERSION)
 # Backing services the tests use, started by `make test` when they do not answer
-# (.ci/services NAME...: postgresql, redis, nats, rabbitmq). None yet.
-SERVICES :=
+# (.ci/services NAME...: postgresql, redis, nats, rabbitmq): PostgreSQL for the
+# runtime's storage tests. One that cannot be started fails `make test` under
+# CI=true; elsewhere its tests skip, each saying why.
+SERVICES := postgresql
 
 .PHONY: install demo test test-fast lint services bench goldens clean tools
 
@@ -35,7 +37,7 @@ demo: $(STAMP)
 	$(BIN)/python examples/demo.py --output $(DEMO_DIR)
 
 services:
-	bash .ci/services $(SERVICES)
+	bash .ci/services $(SERVICES) || [ "$$CI" != true ]
 
 test: $(STAMP) tools services lint
 	$(BIN)/python -m pytest
