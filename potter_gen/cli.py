@@ -70,7 +70,7 @@ _include_option = click.option(
 )
 _module_option = click.option("--module", default=None, help="Python package name (default: the services' module_name).")
 _strict_option = click.option(
-    "--strict", is_flag=True, help="Require explicit potter options: every role, aggregate or package name potter-gen would infer is an error."
+    "--strict", is_flag=True, help="Require explicit potter options: every role, aggregate or package name potter-gen would infer, and a repository it does not serve, is an error."
 )
 _project_argument = click.argument(
     "project_dir", required=False, default=".", type=click.Path(path_type=Path, file_okay=False)

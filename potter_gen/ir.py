@@ -292,7 +292,12 @@ class Rpc:
         aggregate: the aggregate it acts on ("" if none).
         standard: the AIP standard method it is, or None.
         plan: the default implementation of a standard method, or None.
-        module: snake_case name of the handler module (`create_item`).
+        module: snake_case name of the handler module, route function,
+            container attribute and SDK method (`create_item`).
+        python_name: PascalCase stem of its handler classes and its OpenAPI
+            operationId: the RPC's name, prefixed with its service's
+            (`TestServiceUnimplementedCall`) when RPCs of several services
+            share a Python name, as protobuf scopes RPC names per service.
     """
 
     name: str
@@ -310,6 +315,7 @@ class Rpc:
     client_streaming: bool
     server_streaming: bool
     module: str
+    python_name: str
     comment: str
     location: ProtoLocation
 
@@ -321,12 +327,12 @@ class Rpc:
     @property
     def handler_class(self) -> str:
         """Return the scaffold handler class name (`CreateItemHandler`)."""
-        return f"{self.name}Handler"
+        return f"{self.python_name}Handler"
 
     @property
     def base_class(self) -> str:
         """Return the generated handler base class name (`CreateItemHandlerBase`)."""
-        return f"{self.name}HandlerBase"
+        return f"{self.python_name}HandlerBase"
 
     @property
     def base_kind(self) -> str:

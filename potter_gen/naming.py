@@ -67,6 +67,53 @@ def python_identifier(name: str) -> str:
     return name
 
 
+def field_attribute(name: str, class_names: frozenset[str] = frozenset()) -> str:
+    """Return the attribute of proto field `name` in a generated pydantic model.
+
+    A trailing `_` escapes what `python_identifier` escapes and every name a
+    model's class body or its module reads (`MODEL_SCOPE_NAMES`: `float`,
+    `datetime`, `Field`, ...) or a class of the project (`class_names`): an
+    attribute `float` bound in the class would be what the annotation
+    `float | None` of any field finds (protobuf names are scoped per
+    message, Python's class bodies are not). A leading `_` would make it a
+    pydantic private attribute, so `_x` becomes `field_x`. The JSON name is
+    unaffected (it is the field's alias).
+    """
+    if name.startswith("_"):
+        name = "field" + name
+    if name in MODEL_SCOPE_NAMES or name in class_names:
+        return name + "_"
+    return python_identifier(name)
+
+
+def enum_member(name: str) -> str:
+    """Return the `StrEnum` member of proto enum value `name`.
+
+    A trailing `_` escapes keywords and `str`'s own attributes (a member
+    `upper` would override `str.upper`, and `mro` is refused by `enum`); a
+    leading `_` (private or `_sunder_` names, which `enum` does not take as
+    members) gets the prefix `value`. The JSON value stays the proto name.
+    """
+    if name.startswith("_"):
+        name = "value" + name
+    if keyword.iskeyword(name) or name in _STR_ATTRIBUTES:
+        return name + "_"
+    return name
+
+
+def rpc_module(rpc_name: str) -> str:
+    """Return the Python name of an RPC's handler module, route function, container attribute and SDK method.
+
+    snake_case of the name; a trailing `_` escapes what `python_identifier`
+    escapes, the names those scopes already hold (`RPC_SCOPE_NAMES`: the
+    client's `close`, the container's `settings`, the routes module's
+    `router`, ...) and the names their annotations read (`MODEL_SCOPE_NAMES`:
+    a route function `list` would be what `list[str]` finds).
+    """
+    module = python_identifier(snake_case(rpc_name))
+    return module + "_" if module in RPC_SCOPE_NAMES or module in MODEL_SCOPE_NAMES else module
+
+
 def is_package_name(name: str) -> bool:
     """Tell whether `name` is usable as a Python package: lower-case identifier, no keyword (PEP 8)."""
     return (
@@ -103,8 +150,32 @@ GENERATED_CODE_NAMES = frozenset(
         "Query", "QueryHandler", "Repository", "Request", "RetryPolicy", "Route", "Self",
         "ServerStreamHandler", "ServiceSettings", "Settings", "SqlEventStore", "StreamingResponse", "T",
         "TestClient", "TypeVar", "ValueObject",
+        # Lower-case names imported or defined at module level of a generated file.
+        "annotations", "asynccontextmanager", "asyncio", "build_container", "build_repositories", "check_oneof",
+        "create_app", "dataclass", "datetime", "enum", "get_container", "httpx", "install_error_handlers",
+        "model_validator", "models", "ndjson_response", "paginate", "pytest", "router", "routes", "sqlite3",
+        "uvicorn", "ERRORS",
     }
 )
+
+#: Names a generated model's class body or module reads besides its own
+#: fields: the builtins and names its annotations use, the `ClassVar`s of
+#: `potter_runtime.messages.DomainEvent`, and `container`, the parameter of
+#: every REST route beside the query parameters taken from fields.
+MODEL_SCOPE_NAMES = GENERATED_CODE_NAMES | frozenset(
+    "bool bytes dict float frozenset int list object set str tuple type"
+    " event_type event_version aggregate_type container".split()
+)
+
+#: Names already held where an RPC's snake_case name goes: the routes module
+#: (`router`, `get_container`, ...), the `Container` dataclass (`settings`,
+#: `event_store`, `start`, `stop`) and the SDK's `Client`/`AsyncClient`
+#: (`close`, `aclose`, `errors`, `retry`).
+RPC_SCOPE_NAMES = frozenset(
+    "router get_container ndjson_response settings event_store start stop close aclose errors retry".split()
+)
+
+_STR_ATTRIBUTES = frozenset(dir(str)) | {"mro"}
 
 
 def is_reserved_class_name(name: str) -> bool:

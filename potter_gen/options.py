@@ -27,6 +27,12 @@ class ServiceOptions:
     openapi_title: str = ""
     openapi_api_version: str = ""
     openapi_description: str = ""
+    openapi_terms_of_service: str = ""
+    openapi_contact_name: str = ""
+    openapi_contact_url: str = ""
+    openapi_contact_email: str = ""
+    openapi_license_name: str = ""
+    openapi_license_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,12 @@ def read_service_options(service_proto: d.ServiceDescriptorProto) -> ServiceOpti
         openapi_title=info.title,
         openapi_api_version=info.version,
         openapi_description=info.description,
+        openapi_terms_of_service=info.terms_of_service,
+        openapi_contact_name=info.contact.name,
+        openapi_contact_url=info.contact.url,
+        openapi_contact_email=info.contact.email,
+        openapi_license_name=info.license.name,
+        openapi_license_url=info.license.url,
     )
 
 

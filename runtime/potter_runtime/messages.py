@@ -9,19 +9,22 @@ This module must not hold any persistence or transport logic.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import re
 from collections.abc import Sequence
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
     PlainSerializer,
+    SerializationInfo,
     SerializerFunctionWrapHandler,
     model_serializer,
 )
+from pydantic.fields import FieldInfo
 
 
 def _int_from_json(value: object) -> object:
@@ -99,10 +102,13 @@ class Message(BaseModel):
     """Base of every generated proto message.
 
     Accepts fields by Python name or proto JSON name, serialises by JSON name,
-    and ignores unknown fields (proto3 forward compatibility). A field that
-    is None and was never set is left out of the output, as proto3 JSON
-    omits unset fields; one set to None explicitly (a JSON `null` read for a
-    `google.protobuf.Value`, say) is written as `null`.
+    and ignores unknown fields (proto3 forward compatibility). Output is what
+    protobuf's `json_format.MessageToDict` writes for what was read: a field
+    never set that holds None or its default (`""`, 0, false, empty, the
+    first enum value) is left out, as proto3 JSON omits unset fields; one
+    set explicitly is written (a JSON `null` read for a
+    `google.protobuf.Value`, a proto2 `required` field holding `""`). bytes
+    are standard base64 and Timestamps carry 0, 3, 6 or 9 fraction digits.
     """
 
     model_config = ConfigDict(
@@ -118,14 +124,51 @@ class Message(BaseModel):
     # No return annotation on purpose: pydantic would take it as the output's
     # JSON schema, and OpenAPI documents must keep the model's own schema.
     @model_serializer(mode="wrap")
-    def _omit_unset_fields(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+    def _proto3_json(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo):  # type: ignore[no-untyped-def]
         data = handler(self)
         if isinstance(data, dict):
             for name, field in type(self).model_fields.items():
-                if name not in self.model_fields_set and getattr(self, name) is None:
-                    data.pop(field.serialization_alias or name, None)
-                    data.pop(name, None)
+                value = getattr(self, name)
+                key = field.serialization_alias if field.serialization_alias in data else name
+                if name not in self.model_fields_set and (value is None or _holds_default(field, value)):
+                    data.pop(key, None)
+                elif info.mode_is_json() and key in data:
+                    data[key] = _json_value(value, data[key])
         return data
+
+
+def _holds_default(field: FieldInfo, value: Any) -> bool:
+    """Tell whether a field never set still holds its default (a list default may have been appended to)."""
+    default = field.get_default(call_default_factory=True)
+    return type(value) is type(default) and bool(value == default)
+
+
+def _json_value(value: Any, written: Any) -> Any:
+    """Return protobuf's JSON form of `value` where pydantic's (`written`) differs.
+
+    bytes: standard base64 (pydantic writes the URL-safe alphabet); a
+    Timestamp: RFC 3339 in UTC with 0, 3, 6 or 9 fraction digits (proto3
+    JSON mapping, as `json_format` writes it). Repeated and map values
+    element by element.
+    """
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, datetime.datetime):
+        return _timestamp_text(value)
+    if isinstance(value, list) and isinstance(written, list):
+        return [_json_value(v, w) for v, w in zip(value, written, strict=True)]
+    if isinstance(value, dict) and isinstance(written, dict):
+        return {key: _json_value(v, w) for v, (key, w) in zip(value.values(), written.items(), strict=True)}
+    return written
+
+
+def _timestamp_text(value: datetime.datetime) -> str:
+    utc = value.astimezone(datetime.UTC) if value.tzinfo is not None else value
+    text = f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}"
+    if utc.microsecond:
+        fraction = f".{utc.microsecond:06d}"
+        text += fraction[:4] if utc.microsecond % 1000 == 0 else fraction
+    return text + "Z"
 
 
 class ValueObject(Message):

@@ -2,10 +2,11 @@
 
 The `update` under test deletes a handler (an RPC is gone), creates another
 (an RPC is new), merges a user-edited scaffold, rewrites generated files and
-the manifest: 26 `os.replace` calls when nothing fails. Failing the Nth call
+the manifest, and puts back a generated directory the user deleted: 27
+`os.replace` calls when nothing fails. Failing the Nth call
 (the first, one after some files were moved into place, the last) with an
 OSError must exit 2 and leave every byte of the project, `.potter/` included,
-as before; a RuntimeError or KeyboardInterrupt in the middle of writing, or a
+as before (its directories included); a RuntimeError or KeyboardInterrupt in the middle of writing, or a
 failure while staging, likewise. Afterwards a plain `update` still writes
 exactly what an uninterrupted run writes.
 """
@@ -13,6 +14,7 @@ exactly what an uninterrupted run writes.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,10 +31,15 @@ RESTOCK_RPC = ARCHIVE_RPC.replace("ArchiveItem", "RestockItem")
 RESTOCK = "src/shop/application/commands/restock_item.py"
 ARCHIVE = "src/shop/application/commands/archive_item.py"
 HELPER = "def user_helper() -> int:\n    return 1\n\n\n"
+REST_DIR = "src/shop/presentation/rest"
 
 
 def prepare(ws: Workspace) -> None:
-    """The user adds a helper; the proto replaces ArchiveItem by RestockItem and renames a field."""
+    """The user adds a helper and deletes a generated directory; the proto replaces ArchiveItem by RestockItem and renames a field.
+
+    The update puts the directory back, so a rollback must also remove a directory it created.
+    """
+    shutil.rmtree(ws.project / REST_DIR)
     ws.edit(CREATE, "class CreateItemHandler", HELPER + "class CreateItemHandler")
     ws.edit_proto(ARCHIVE_RPC, RESTOCK_RPC)
     ws.edit_proto(
@@ -94,11 +101,12 @@ def assert_untouched_then_recovers(ws: Workspace, before: dict[str, bytes], refe
     assert ws.snapshot() == reference
 
 
-def test_the_update_under_test_makes_26_replacements(reference: tuple[dict[str, bytes], int]) -> None:
-    assert reference[1] == 26  # keeps the parametrization below meaningful
+def test_the_update_under_test_makes_27_replacements_and_creates_a_directory(reference: tuple[dict[str, bytes], int]) -> None:
+    assert reference[1] == 27  # keeps the parametrization below meaningful
+    assert f"{REST_DIR}/" in reference[0] and f"{REST_DIR}/routes.py" in reference[0]
 
 
-@pytest.mark.parametrize("n", [1, 2, 3, 4, 7, 12, 13, 19, 25, 26])
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 7, 12, 13, 19, 26, 27])
 def test_os_error_on_the_nth_replace_leaves_the_project_as_it_was(
     ws: Workspace, reference: tuple[dict[str, bytes], int], monkeypatch: pytest.MonkeyPatch, n: int
 ) -> None:
@@ -111,7 +119,7 @@ def test_os_error_on_the_nth_replace_leaves_the_project_as_it_was(
     assert_untouched_then_recovers(ws, before, reference[0])
 
 
-@pytest.mark.parametrize("n", [1, 5, 14, 26])
+@pytest.mark.parametrize("n", [1, 5, 14, 27])
 def test_runtime_error_mid_write_leaves_the_project_as_it_was(
     ws: Workspace, reference: tuple[dict[str, bytes], int], monkeypatch: pytest.MonkeyPatch, n: int
 ) -> None:

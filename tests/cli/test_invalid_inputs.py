@@ -7,10 +7,12 @@ fault (line and column computed by hand from the small protos in
 `invalid/`, so a regression in location reporting fails here), the hint
 sentence where potter gives one, and nothing written.
 
-Not cases, and why: a proto with no service (or none with an RPC REST can
-serve) is not rejected by the model builder, whose unit tests build
-domain-only protos; rendering it is an internal error today. A `-I`
-directory that does not exist is a protoc warning, not an error.
+Groups: protoc rejects the file; a potter rule is broken (the model
+builder's `ValidationError`), including every option value out of range or
+malformed; a bad command line or output; a project whose state is missing,
+broken or unsafe. Warnings (a repository potter-gen does not serve without
+`--strict`, a cache TTL without `cacheable`) are not cases: the unit tests
+of the model builder check them.
 """
 
 from __future__ import annotations
@@ -399,6 +401,150 @@ CASES = [
         ("no RPC that potter-gen can serve over REST",),
         "Add a service with such an RPC (client and bidi streaming need gRPC, which is not generated yet)",
     ),
+    # -- option values out of range or malformed (model/option_values.py), located at the option.
+    Case(
+        "event-version-negative",
+        proto("event_version_negative.proto"),
+        f"{DATA}/event_version_negative.proto:23:3",
+        ('version -3 of event ItemRenamed is below 1',),
+        'Use a schema version of 1 or more (unset means 1)',
+    ),
+    Case(
+        "event-type-upper-case",
+        proto("event_type_upper_case.proto"),
+        f"{DATA}/event_type_upper_case.proto:23:3",
+        ("event_type 'Item.Renamed' of event ItemRenamed is not a dotted lower-case name",),
+        "Use lower-case words joined by dots, such as 'item.created'",
+    ),
+    Case(
+        "event-type-without-dot",
+        proto("event_type_without_dot.proto"),
+        f"{DATA}/event_type_without_dot.proto:23:3",
+        ("event_type 'item_renamed' of event ItemRenamed is not a dotted lower-case name",),
+        "Use lower-case words joined by dots, such as 'item.created'",
+    ),
+    Case(
+        "event-type-empty-segment",
+        proto("event_type_empty_segment.proto"),
+        f"{DATA}/event_type_empty_segment.proto:23:3",
+        ("event_type 'item..renamed' of event ItemRenamed is not a dotted lower-case name",),
+        "Use lower-case words joined by dots, such as 'item.created'",
+    ),
+    Case(
+        "event-type-shared-across-aggregates",
+        proto("event_type_across_aggregates.proto"),
+        f"{DATA}/event_type_across_aggregates.proto:33:3",
+        (
+            f"events ItemRenamed of aggregate Item (at {DATA}/event_type_across_aggregates.proto:22:1) "
+            "and ShelfMoved of aggregate Shelf both have event_type 'catalog.changed'",
+        ),
+        "Give each event its own event_type",
+    ),
+    Case(
+        "repository-unknown",
+        proto("repository_unknown.proto"),
+        f"{DATA}/repository_unknown.proto:14:3",
+        ("unknown repository 'redis' for aggregate Item",),
+        'Use one of: sqlite, postgres, mongodb, inmemory',
+    ),
+    Case(
+        "repository-not-served-under-strict",
+        (*proto("repository_not_served_strict.proto"), "--strict"),
+        f"{DATA}/repository_not_served_strict.proto:14:3",
+        ("aggregate Item asks for repository 'mongodb', which potter-gen does not generate yet; it is stored in the service's SQL event store",),
+        'Use repository: "sqlite", or remove the option',
+    ),
+    Case(
+        "error-code-not-upper-snake-case",
+        proto("error_code_lower_case.proto"),
+        f"{DATA}/error_code_lower_case.proto:28:3",
+        ("error_code 'out-of-stock' of error event OutOfStock is not UPPER_SNAKE_CASE",),
+        "Use upper-case words joined by underscores, such as 'OUT_OF_STOCK'",
+    ),
+    Case(
+        "timeout-negative",
+        proto("timeout_negative.proto"),
+        f"{DATA}/timeout_negative.proto:13:5",
+        ('timeout_seconds -5 of command RenameItem is negative',),
+        'Use a number of seconds, 0 or more (0: no deadline)',
+    ),
+    Case(
+        "cache-ttl-negative",
+        proto("cache_ttl_negative.proto"),
+        f"{DATA}/cache_ttl_negative.proto:9:5",
+        ('cache_ttl_seconds -1 of query GetItem is negative',),
+        'Use a number of seconds, 0 or more',
+    ),
+    Case(
+        "read-model-not-identifier",
+        proto("read_model_not_identifier.proto"),
+        f"{DATA}/read_model_not_identifier.proto:9:5",
+        ("read_model 'item-summary' of query GetItem is not an identifier",),
+        "Use a name such as 'item_summary'",
+    ),
+    Case(
+        "read-model-keyword",
+        proto("read_model_keyword.proto"),
+        f"{DATA}/read_model_keyword.proto:9:5",
+        ("read_model 'class' of query GetItem is not an identifier",),
+        "Use a name such as 'item_summary'",
+    ),
+    Case(
+        "openapi-tag-blank",
+        proto("tag_blank.proto"),
+        f"{DATA}/tag_blank.proto:13:5",
+        ('RPC RenameItem has a blank OpenAPI tag',),
+        'Remove it, or give the tag a name',
+    ),
+    Case(
+        "openapi-version-swagger",
+        proto("openapi_version_swagger.proto"),
+        f"{DATA}/openapi_version_swagger.proto:8:3",
+        ("openapi_version '2.0' of service ItemService is not an OpenAPI 3.0.x or 3.1.x version",),
+        "Use a version such as '3.0.3' or '3.1.0'",
+    ),
+    Case(
+        "openapi-version-without-patch",
+        proto("openapi_version_without_patch.proto"),
+        f"{DATA}/openapi_version_without_patch.proto:8:3",
+        ("openapi_version '3.1' of service ItemService is not an OpenAPI 3.0.x or 3.1.x version",),
+        "Use a version such as '3.0.3' or '3.1.0'",
+    ),
+    Case(
+        "contact-email-invalid",
+        proto("contact_email_invalid.proto"),
+        f"{DATA}/contact_email_invalid.proto:8:3",
+        ("openapi_info.contact.email 'api-at-example.com' of service ItemService is not an e-mail address",),
+        "Use an address such as 'api@example.com'",
+    ),
+    Case(
+        "contact-url-without-scheme",
+        proto("contact_url_without_scheme.proto"),
+        f"{DATA}/contact_url_without_scheme.proto:8:3",
+        ("openapi_info.contact.url 'example.com/contact' of service ItemService is not an http(s) URL",),
+        "Use an absolute http(s) URL such as 'https://example.com'",
+    ),
+    Case(
+        "terms-of-service-not-http",
+        proto("terms_of_service_not_http.proto"),
+        f"{DATA}/terms_of_service_not_http.proto:8:3",
+        ("openapi_info.terms_of_service 'ftp://example.com/terms' of service ItemService is not an http(s) URL",),
+        "Use an absolute http(s) URL such as 'https://example.com'",
+    ),
+    Case(
+        "license-url-invalid",
+        proto("license_url_invalid.proto"),
+        f"{DATA}/license_url_invalid.proto:8:3",
+        ("openapi_info.license.url 'see LICENSE' of service ItemService is not an http(s) URL",),
+        "Use an absolute http(s) URL such as 'https://example.com'",
+    ),
+    Case(
+        "license-without-name",
+        proto("license_without_name.proto"),
+        f"{DATA}/license_without_name.proto:8:3",
+        ('openapi_info.license of service ItemService has a url but no name',),
+        'Add the license name (OpenAPI requires it), e.g. name: "Apache 2.0"',
+    ),
     # -- bad command line or output (UsageError, OutputError).
     Case(
         "include-dir-does-not-exist",
@@ -567,7 +713,7 @@ def test_invalid_input_fails_with_located_diagnostic(
 
 
 def test_enough_cases() -> None:
-    assert len(CASES) >= 42
+    assert len(CASES) >= 60
     assert len({c.id for c in CASES}) == len(CASES)
 
 

@@ -1,4 +1,4 @@
-"""`--strict`: every inference (RPC role, aggregate, package name) becomes an error; valid projects are unchanged."""
+"""`--strict`: every inference (RPC role, aggregate, package name) and every repository potter-gen does not serve becomes an error; valid projects are unchanged."""
 
 from __future__ import annotations
 
@@ -38,15 +38,35 @@ def test_without_strict_the_same_inferences_are_notes(in_repo: Path) -> None:
     assert [a.name for a in generated.project.aggregates] == ["Shelf", "Author"]
 
 
+def _explicit(tmp_path: Path) -> Path:
+    """The original's product service with the storage backend potter-gen serves (`postgres` is a warning, an error with --strict)."""
+    proto = tmp_path / EXPLICIT.name
+    proto.write_text(EXPLICIT.read_text().replace('repository: "postgres"', 'repository: "sqlite"'))
+    return proto
+
+
 def test_strict_leaves_an_explicit_project_unchanged(tmp_path: Path) -> None:
     require_shared(EXPLICIT)
-    strict = CliRunner().invoke(main, ["init", "--strict", "--proto", str(EXPLICIT), "-o", str(tmp_path / "strict")])
-    plain = CliRunner().invoke(main, ["init", "--proto", str(EXPLICIT), "-o", str(tmp_path / "plain")])
+    explicit = _explicit(tmp_path)
+    strict = CliRunner().invoke(main, ["init", "--strict", "--proto", str(explicit), "-o", str(tmp_path / "strict")])
+    plain = CliRunner().invoke(main, ["init", "--proto", str(explicit), "-o", str(tmp_path / "plain")])
 
     assert (strict.exit_code, plain.exit_code) == (0, 0)
     assert read_tree(tmp_path / "strict") == read_tree(tmp_path / "plain")
     checked = CliRunner().invoke(main, ["check", "--strict", str(tmp_path / "strict")])
     assert checked.exit_code == 0, checked.output
+
+
+def test_strict_refuses_a_repository_potter_gen_does_not_serve(tmp_path: Path) -> None:
+    require_shared(EXPLICIT)
+    strict = CliRunner().invoke(main, ["init", "--strict", "--proto", str(EXPLICIT), "-o", str(tmp_path / "strict")])
+    plain = CliRunner().invoke(main, ["init", "--proto", str(EXPLICIT), "-o", str(tmp_path / "plain")])
+
+    assert (strict.exit_code, plain.exit_code) == (2, 0)
+    message = "aggregate Product asks for repository 'postgres', which potter-gen does not generate yet"
+    assert [line for line in strict.stderr.splitlines() if message in line and ": error: " in line]
+    assert [line for line in plain.stderr.splitlines() if message in line and ": warning: " in line]
+    assert not (tmp_path / "strict").exists()
 
 
 def test_check_strict_fails_on_a_project_that_relies_on_inference(tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ from unittest import mock
 import black
 import libcst as cst
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from potter_gen import render as render_module
@@ -45,9 +45,12 @@ from tests.scenarios.workspace import GET, Workspace
 
 PATH = "src/shop/application/handlers.py"
 
+# Each example costs a few milliseconds: enough of them that every pair of
+# edits meets in most runs; the @examples below hit each rule of DESIGN.md
+# ("The merge") on every run, derandomized in CI or not.
 SETTINGS = settings(
     deadline=None,
-    max_examples=50,
+    max_examples=100,
     derandomize=bool(os.environ.get("CI")),
     suppress_health_check=[HealthCheck.too_slow],
     phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
@@ -419,6 +422,12 @@ generator_scripts = st.lists(GENERATOR_OPS, min_size=1, max_size=4)
 
 @SETTINGS
 @given(generator_scripts)
+# Untouched by the user → theirs: a new body, signature, base, constant, definition, import; a removal.
+@example([("change_body", "GetItemHandler.handle")])
+@example([("change_signature", "CreateItemHandler.handle"), ("change_signature", "get_route")])
+@example([("change_base", "CreateItemHandler"), ("change_constant", "PAGE_SIZE")])
+@example([("add_function", 0), ("add_method", "GetItemHandler"), ("add_import", None)])
+@example([("remove", "GetItemHandler"), ("remove", "create_route"), ("remove", "PAGE_SIZE")])
 def test_untouched_ours_takes_theirs(script: list[Op]) -> None:
     base = base_module().render()
     theirs = apply_generator(script).model.render()
@@ -430,6 +439,11 @@ def test_untouched_ours_takes_theirs(script: list[Op]) -> None:
 
 @SETTINGS
 @given(user_scripts)
+# Unchanged by the generator → ours: each kind of user edit.
+@example([("change_body", "CreateItemHandler.handle"), ("change_constant", "PAGE_SIZE")])
+@example([("add_comment", "get_route"), ("add_decorator", "GetItemHandler"), ("add_docstring", "list_route")])
+@example([("add_method", "CreateItemHandler"), ("add_attribute", "GetItemHandler"), ("add_helper", 2)])
+@example([("add_import", None), ("extend_import", None), ("add_constant", 0), ("add_body_comment", "create_route")])
 def test_unchanged_theirs_keeps_ours(script: list[Op]) -> None:
     base = base_module().render()
     ours = apply_user(script).model.render()
@@ -439,6 +453,30 @@ def test_unchanged_theirs_keeps_ours(script: list[Op]) -> None:
 
 @SETTINGS
 @given(user_script=user_scripts, generator_script=generator_scripts)
+# Both changed one body → a conflict.
+@example(user_script=[("change_body", "get_route")], generator_script=[("change_body", "get_route")])
+@example(user_script=[("change_constant", "PAGE_SIZE")], generator_script=[("change_constant", "PAGE_SIZE")])
+# Different parts of one definition → both: the user's body with the generator's signature, docstring or base.
+@example(user_script=[("change_body", "CreateItemHandler.handle")], generator_script=[("change_signature", "CreateItemHandler.handle")])
+@example(user_script=[("change_body", "get_route")], generator_script=[("change_signature", "get_route")])
+@example(user_script=[("add_docstring", "list_route")], generator_script=[("change_body", "list_route")])
+@example(user_script=[("add_comment", "CreateItemHandler.describe")], generator_script=[("change_body", "CreateItemHandler.describe")])
+@example(user_script=[("add_decorator", "create_route")], generator_script=[("change_signature", "create_route")])
+@example(user_script=[("add_method", "CreateItemHandler")], generator_script=[("change_base", "CreateItemHandler")])
+# Different definitions → each side's own change.
+@example(user_script=[("change_body", "create_route")], generator_script=[("change_body", "list_route")])
+# User additions survive beside generator additions.
+@example(user_script=[("add_import", None), ("add_helper", 0)], generator_script=[("add_import", None), ("add_function", 0)])
+# A definition the proto no longer needs: removed when untouched, kept (and reported) when the user touched it in any way.
+@example(user_script=[("add_helper", 0)], generator_script=[("remove", "create_route")])
+@example(user_script=[("add_comment", "create_route")], generator_script=[("remove", "create_route")])
+@example(user_script=[("add_comment", "GetItemHandler")], generator_script=[("remove", "GetItemHandler")])
+@example(user_script=[("add_body_comment", "get_route")], generator_script=[("remove", "get_route")])
+@example(user_script=[("add_decorator", "list_route")], generator_script=[("remove", "list_route")])
+@example(user_script=[("add_docstring", "CreateItemHandler.describe")], generator_script=[("remove", "CreateItemHandler.describe")])
+@example(user_script=[("change_body", "GetItemHandler.handle")], generator_script=[("remove", "GetItemHandler.handle")])
+@example(user_script=[("change_constant", "PAGE_SIZE")], generator_script=[("remove", "PAGE_SIZE")])
+@example(user_script=[("add_method", "GetItemHandler")], generator_script=[("remove", "GetItemHandler")])
 def test_both_sides_edited(user_script: list[Op], generator_script: list[Op]) -> None:
     base = base_module().render()
     user, generator = apply_user(user_script), apply_generator(generator_script)
@@ -486,11 +524,17 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
 
 
 def _restore(ws: Workspace, snapshot: dict[str, bytes]) -> None:
-    for relative in ws.snapshot().keys() - snapshot.keys():
-        (ws.project / relative).unlink()
+    # Reverse order: a directory's files (`a/b.py`) before the directory (`a/`).
+    for relative in sorted(ws.snapshot().keys() - snapshot.keys(), reverse=True):
+        path = ws.project / relative
+        path.rmdir() if relative.endswith("/") else path.unlink()
     for relative, content in snapshot.items():
-        (ws.project / relative).parent.mkdir(parents=True, exist_ok=True)
-        (ws.project / relative).write_bytes(content)
+        path = ws.project / relative
+        if relative.endswith("/"):
+            path.mkdir(parents=True, exist_ok=True)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
 
 
 conflicting_user_scripts = st.lists(USER_OPS, max_size=3).map(lambda ops: [("change_body", "GetItemHandler.handle"), *ops])

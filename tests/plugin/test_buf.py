@@ -3,7 +3,9 @@
 `examples/buf/buf.yaml` and `buf.gen.yaml` are the files the README shows
 (checked here), and the README's shell snippets are run in a temporary
 workspace with the protos under `proto/`. buf is the real CLI from the npm
-package @bufbuild/buf (`make tools`); with CI=true a missing buf fails.
+package @bufbuild/buf (`make tools`); when it is missing the buf tests fail,
+saying how to install it (never a skip, in CI or not). The README's protoc
+command line needs no extra tool.
 """
 
 from __future__ import annotations

@@ -2,10 +2,11 @@
 
 For every message of a generated project, Hypothesis builds random protobuf
 messages from the descriptors; each must survive
-protobuf JSON → generated model → JSON → protobuf (equal message), and
-generated model → JSON → protobuf binary → protobuf → JSON → model (equal model).
-So the generated models read and write exactly the proto3 JSON mapping
-(protobuf's `json_format` is the reference).
+protobuf JSON → generated model → JSON (equal to `MessageToDict`'s) →
+protobuf (equal message), and generated model → JSON → protobuf binary →
+protobuf → JSON → model (equal model). So the generated models read and
+write exactly the proto3 JSON mapping (protobuf's `json_format` is the
+reference).
 
 Usage: python roundtrip_check.py SPEC.json, where SPEC holds
 `descriptor_set` (base64 FileDescriptorSet), `classes` ([full proto name,
@@ -197,6 +198,8 @@ def check_message(model: Any, proto_class: type[ProtoMessage], strategy: st.Sear
         text = json_format.MessageToJson(original)
         parsed = model.model_validate_json(text)
         written = parsed.model_dump_json()
+        # Exactly protobuf's JSON, not only JSON protobuf accepts (Parse also takes an int64 as a number).
+        assert json.loads(written) == json_format.MessageToDict(original), f"{model.__name__}: {written} != {text}"
         again = json_format.Parse(written, proto_class())
         assert again == original, f"{model.__name__}: JSON {text} → model → {written} → {again} != {original}"
         through_binary = proto_class.FromString(again.SerializeToString())

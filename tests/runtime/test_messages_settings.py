@@ -34,7 +34,7 @@ def test_message_accepts_both_names_and_dumps_json_names() -> None:
     assert by_alias == by_name
     assert by_name.model_dump() == {
         "displayName": "a",
-        "price": {"currencyCode": "EUR", "units": 0},
+        "price": {"currencyCode": "EUR"},  # units never set: left out, as protobuf's MessageToDict does
     }
     assert '"displayName":"a"' in by_name.model_dump_json()
 
@@ -113,3 +113,24 @@ def test_duration_uses_the_proto3_json_form(text: str, value: datetime.timedelta
 def test_duration_rejects_what_is_not_a_duration() -> None:
     with pytest.raises(ValidationError):
         Timer.model_validate_json('{"elapsed": "1.5 seconds"}')
+
+
+def test_message_json_is_protobufs_for_bytes_timestamps_and_defaults() -> None:
+    """Standard base64 (not the URL-safe alphabet), 0/3/6/9 fraction digits, defaults never set left out, set ones kept."""
+
+    class Blob(Message):
+        data: bytes = b""
+        at: datetime.datetime | None = None
+        count: int = 0
+        tags: list[str] = Field(default_factory=list)
+
+    assert Blob(data=b"\xf8", at=datetime.datetime(2024, 1, 2, 3, 4, 5, 1000, tzinfo=datetime.UTC)).model_dump(mode="json") == {
+        "data": "+A==",
+        "at": "2024-01-02T03:04:05.001Z",
+    }
+    assert Blob(at=datetime.datetime(1, 1, 1, tzinfo=datetime.UTC)).model_dump(mode="json") == {"at": "0001-01-01T00:00:00Z"}
+    assert Blob(count=0).model_dump(mode="json") == {"count": 0}  # set explicitly: written
+    assert Blob().model_dump(mode="json") == {}
+    appended = Blob()
+    appended.tags.append("a")  # never set, but no longer the default
+    assert appended.model_dump(mode="json") == {"tags": ["a"]}

@@ -13,7 +13,9 @@ After every step:
   (`.potter/` included), and `check` reports the project in sync;
 
 and at the end, when no conflict was reported, the generated project's own
-tests pass.
+tests pass. Request changes are steered away from handlers whose body the
+user edited (`Story.unedited_requests`), so stories rarely end early at a
+conflict and most run every step and the generated tests.
 """
 
 from __future__ import annotations
@@ -144,10 +146,12 @@ class Story:
             proto.rpcs.append(rpc)
             proto.messages += [Message(rpc.request, [("string", "id"), ("int32", "amount")]), Message(rpc.response, [("int32", "quantity")])]
         elif kind == "add_field":
-            requests = [m for m in proto.messages if m.name.endswith("Request")]
+            requests = self.unedited_requests()
             requests[pick % len(requests)].fields.append(("string", f"note_{n}"))
         elif kind == "rename_field":
-            candidates = [(m, i) for m in proto.messages if m.name.endswith("Request") for i, (_, f) in enumerate(m.fields) if f != "id"]
+            candidates = [(m, i) for m in self.unedited_requests() for i, (_, f) in enumerate(m.fields) if f != "id"]
+            if not candidates:
+                return
             message, index = candidates[pick % len(candidates)]
             kind_, name = message.fields[index]
             message.fields[index] = (kind_, f"{name}_v{n}")
@@ -161,6 +165,19 @@ class Story:
             proto.rpcs.remove(rpc)
             proto.messages = [m for m in proto.messages if m.name not in (rpc.request, rpc.response)]
         self.ws.set_proto(proto.render())
+
+    def unedited_requests(self) -> list[Message]:
+        """Return the requests of handlers whose body the user did not edit (all of them when the user edited every one).
+
+        A request change rewrites its handler's default body: on a body the
+        user edited too, that is a conflict and the story would end there.
+        Steering proto changes away from edited handlers lets most stories
+        run every step; conflicts are the subject of the merge tests.
+        """
+        edited = {Path(target).stem for target, token in self.edits if token.startswith("user_mark_")}
+        requests = [m for m in self.proto.messages if m.name.endswith("Request")]
+        unedited = [m for m in requests if _snake(m.name.removesuffix("Request")) not in edited]
+        return unedited or requests
 
     def handlers(self) -> list[str]:
         src = self.ws.project / "src/shop/application"
@@ -205,6 +222,10 @@ def assert_python_clean(ws: Workspace) -> None:
         cst.parse_module(text)
         assert black.format_str(text, mode=BLACK_MODE) == text, f"{relative} is not black-clean"
         _CLEAN.add(digest)
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 def run_generated_tests(project: Path) -> subprocess.CompletedProcess[str]:

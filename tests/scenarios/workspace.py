@@ -142,8 +142,15 @@ class Workspace:
         self.write(relative, text.replace(old, new, 1))
 
     def snapshot(self) -> dict[str, bytes]:
-        """Return every file of the project, `.potter/` included."""
-        return {p.relative_to(self.project).as_posix(): p.read_bytes() for p in sorted(self.project.rglob("*")) if p.is_file()}
+        """Return every file of the project, `.potter/` included, and every directory (as `path/` → b"").
+
+        Directories count: a rollback that leaves behind a directory it
+        created (empty once its files are gone) changes the project too.
+        """
+        return {
+            p.relative_to(self.project).as_posix() + ("/" if p.is_dir() else ""): b"" if p.is_dir() else p.read_bytes()
+            for p in sorted(self.project.rglob("*"))
+        }
 
     def cli(self, *args: str, cwd: Path | None = None) -> Result:
         """Run `potter-gen ARGS` in `cwd` (default: the project directory when it exists)."""

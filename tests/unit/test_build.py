@@ -116,13 +116,18 @@ def test_simple_synthesized_updated_event_note(simple: Project) -> None:
     ]
 
 
-def test_simple_transport_warnings(simple: Project) -> None:
+def test_simple_transport_and_repository_warnings(simple: Project) -> None:
     warnings = [d for d in simple.diagnostics if d.severity is Severity.WARNING]
     assert [(d.location, d.message) for d in warnings] == [
         (at(10, 3), "transport 'GraphQL' of service SimpleService is not generated yet; only REST is served"),
         (at(10, 3), "transport 'NATS' of service SimpleService is not generated yet; only REST is served"),
+        (
+            at(53, 3),
+            "aggregate Item asks for repository 'postgres', which potter-gen does not generate yet; "
+            "it is stored in the service's SQL event store (SQLite unless settings.database_url names another database)",
+        ),
     ]
-    assert all(d.hint == "The other transports are planned; the service still runs over REST" for d in warnings)
+    assert all(d.hint == "The other transports are planned; the service still runs over REST" for d in warnings[:2])
     assert not [d for d in simple.diagnostics if d.severity is Severity.ERROR]
 
 
@@ -342,3 +347,69 @@ def test_equal_type_names_of_different_packages_are_namespaced(tmp_path: Path) -
     assert names == {".acme.orders.v1.State": "OrdersState", ".acme.billing.v1.State": "BillingState"}
     billing = next(m for m in project.messages if m.class_name == "BillingState")
     assert billing.field("order") is not None and billing.field("order").annotation == "OrdersState | None"
+
+
+# -- option values that are warnings, not errors ------------------------------------
+
+_ITEM_SERVICE = """
+service ItemService {{
+  option (potter.service) = {{ module_name: "shop" }};
+  rpc GetItem(GetItemRequest) returns (Item) {{
+    option (potter.query) = {query};
+  }}
+}}
+
+message Item {{
+  option (potter.aggregate) = {{ name: "Item" repository: "{repository}" }};
+  string id = 1;
+}}
+
+message GetItemRequest {{
+  string id = 1;
+}}
+"""
+
+
+@pytest.mark.parametrize("repository", ["mongodb", "postgres", "inmemory", "MongoDB"])
+def test_a_repository_potter_gen_does_not_serve_is_a_located_warning(in_tmp: Path, repository: str) -> None:
+    project = _build(in_tmp, _ITEM_SERVICE.format(query="{}", repository=repository))
+    (found,) = [d for d in project.diagnostics if "repository" in d.message]
+    assert found.severity is Severity.WARNING
+    assert found.location == ProtoLocation("shop.proto", 15, 3)
+    assert found.message == (
+        f"aggregate Item asks for repository {repository!r}, which potter-gen does not generate yet; "
+        "it is stored in the service's SQL event store (SQLite unless settings.database_url names another database)"
+    )
+    assert project.aggregates[0].repository == repository
+
+
+def test_the_sqlite_repository_is_served_without_a_word(in_tmp: Path) -> None:
+    project = _build(in_tmp, _ITEM_SERVICE.format(query="{}", repository="sqlite"))
+    assert not [d for d in project.diagnostics if "repository" in d.message]
+
+
+def test_a_cache_ttl_without_cacheable_is_a_located_warning(in_tmp: Path) -> None:
+    project = _build(in_tmp, _ITEM_SERVICE.format(query="{ cache_ttl_seconds: 30 }", repository="sqlite"))
+    (found,) = [d for d in project.diagnostics if "cache_ttl_seconds" in d.message]
+    assert found.severity is Severity.WARNING
+    assert found.location == ProtoLocation("shop.proto", 10, 5)
+    assert found.format().endswith("warning: query GetItem sets cache_ttl_seconds but not cacheable, so its result is not cached. Add cacheable: true, or remove cache_ttl_seconds.")
+
+
+def test_every_bad_option_value_is_reported_at_once(in_tmp: Path) -> None:
+    """Option values are checked on their own, so one run lists all of them."""
+    body = _ITEM_SERVICE.format(query="{ cacheable: true cache_ttl_seconds: -1 read_model: \"a b\" }", repository="redis") + """
+message ItemRenamed {
+  option (potter.event) = { event_type: "Item" aggregate: "Item" version: -1 };
+  string item_id = 1;
+}
+"""
+    with pytest.raises(ValidationError) as caught:
+        _build(in_tmp, body)
+    assert [(d.location.line if d.location else 0, d.message.split(" of ")[0].split(" for ")[0]) for d in caught.value.diagnostics] == [
+        (10, "cache_ttl_seconds -1"),
+        (10, "read_model 'a b'"),
+        (15, "unknown repository 'redis'"),
+        (24, "event_type 'Item'"),
+        (24, "version -1"),
+    ]

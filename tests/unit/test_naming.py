@@ -112,6 +112,58 @@ def test_python_identifier(name: str, expected: str) -> None:
     assert naming.python_identifier(name) == expected
 
 
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("float", "float_"),  # `float: float | None` binds the name the annotation reads
+        ("int", "int_"),
+        ("datetime", "datetime_"),  # annotations read `datetime.datetime`
+        ("Field", "Field_"),  # pydantic's Field, the default of aliased fields
+        ("Any", "Any_"),
+        ("event_type", "event_type_"),  # a ClassVar of DomainEvent
+        ("container", "container_"),  # every route's parameter
+        ("Item", "Item_"),  # a class of the project
+        ("_private", "field_private"),  # pydantic takes `_x` as a private attribute
+        ("class", "class_"),
+        ("id", "id"),  # a builtin no generated annotation reads
+        ("item", "item"),
+    ],
+)
+def test_field_attribute(name: str, expected: str) -> None:
+    assert naming.field_attribute(name, frozenset({"Item"})) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("ACTIVE", "ACTIVE"),
+        ("None", "None_"),  # keyword
+        ("upper", "upper_"),  # would override str.upper
+        ("mro", "mro_"),  # refused by enum
+        ("_HIDDEN_", "value_HIDDEN_"),  # _sunder_ names are reserved by enum
+        ("__PRIVATE", "value__PRIVATE"),  # mangled, so no member
+        ("name", "name"),  # enum takes it as a member
+    ],
+)
+def test_enum_member(name: str, expected: str) -> None:
+    assert naming.enum_member(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("GetItem", "get_item"),
+        ("Import", "import_"),
+        ("Close", "close_"),  # the SDK client's close()
+        ("Router", "router_"),  # the routes module's router
+        ("Settings", "settings_"),  # the container's settings
+        ("List", "list_"),  # a route function `list` would be what `list[str]` finds
+    ],
+)
+def test_rpc_module(name: str, expected: str) -> None:
+    assert naming.rpc_module(name) == expected
+
+
 @pytest.mark.parametrize("name", ["simple", "library", "my_service", "items_api", "service2", "health"])
 def test_is_package_name_accepts(name: str) -> None:
     assert naming.is_package_name(name)

@@ -26,6 +26,6 @@ def test_false_is_present_and_unset_is_absent(client: TestClient) -> None:
 
 def test_two_members_are_rejected(client: TestClient) -> None:
     with pytest.raises(pydantic.ValidationError, match="type"):
-        FieldRules(string=StringRules(), bytes=BytesRules())
+        FieldRules(string=StringRules(), bytes_=BytesRules())  # `bytes` would be what annotations read: `bytes_` in Python
     response = client.post(CHECK_RULES.path, json={"string": {}, "bytes": {}})
     assert response.status_code == 422
