@@ -24,11 +24,12 @@ if TYPE_CHECKING:
     )
     from potter_runtime.event_store import EventStore, NewEvent, SqlEventStore, StoredEvent
     from potter_runtime.handlers import CommandHandler, QueryHandler
-    from potter_runtime.messages import DomainEvent, Message, ValueObject
+    from potter_runtime.messages import DomainEvent, Message, ProtoEnum, ValueObject
     from potter_runtime.pagination import paginate
     from potter_runtime.repository import EventSourcedRepository, Repository
     from potter_runtime.rest import ProblemDetails, install_error_handlers
     from potter_runtime.settings import ServiceSettings
+    from potter_runtime.updates import update_paths
 
 __version__ = "0.1.0"
 
@@ -52,6 +53,7 @@ _SUBMODULE = {
     "NotFoundError": "errors",
     "NotImplementedRpcError": "errors",
     "ProblemDetails": "rest",
+    "ProtoEnum": "messages",
     "QueryHandler": "handlers",
     "Repository": "repository",
     "ServiceError": "errors",
@@ -61,6 +63,7 @@ _SUBMODULE = {
     "ValueObject": "messages",
     "install_error_handlers": "rest",
     "paginate": "pagination",
+    "update_paths": "updates",
 }
 
 __all__ = [
@@ -81,6 +84,7 @@ __all__ = [
     "NotFoundError",
     "NotImplementedRpcError",
     "ProblemDetails",
+    "ProtoEnum",
     "QueryHandler",
     "Repository",
     "RetryPolicy",
@@ -93,6 +97,7 @@ __all__ = [
     "__version__",
     "install_error_handlers",
     "paginate",
+    "update_paths",
 ]
 
 

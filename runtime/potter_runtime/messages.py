@@ -10,18 +10,28 @@ This module must not hold any persistence or transport logic.
 from __future__ import annotations
 
 import datetime
+import enum
 import re
-from collections.abc import Sequence
-from typing import Annotated, ClassVar
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     PlainSerializer,
     SerializerFunctionWrapHandler,
+    ValidationInfo,
     model_serializer,
+    model_validator,
 )
+
+#: Validation context that makes messages drop fields they do not declare, as
+#: protobuf's ``json_format.Parse(..., ignore_unknown_fields=True)`` does. The
+#: SDK reads responses and the repository reads stored events with it, so a
+#: newer service or an older event with more fields still parses.
+IGNORE_UNKNOWN_FIELDS: Mapping[str, bool] = {"ignore_unknown_fields": True}
 
 
 def _int_from_json(value: object) -> object:
@@ -95,14 +105,48 @@ def check_oneof(message: BaseModel, oneof: str, fields: Sequence[str]) -> None:
         raise ValueError(f"at most one of {', '.join(fields)} may be set (oneof {oneof}); got {', '.join(chosen)}")
 
 
-class Message(BaseModel):
-    """Base of every generated proto message.
+class ProtoEnum(enum.StrEnum):
+    """Base of generated proto enums: members are the value names (proto3 JSON writes names).
 
-    Accepts fields by Python name or proto JSON name, serialises by JSON name,
-    and ignores unknown fields (proto3 forward compatibility). A field that
-    is None and was never set is left out of the output, as proto3 JSON
-    omits unset fields; one set to None explicitly (a JSON `null` read for a
-    `google.protobuf.Value`, say) is written as `null`.
+    A generated enum declares ``__proto_numbers__`` (proto value name →
+    number, aliases included); an alias is a Python alias of the first name
+    with its number, so it reads as that name and is written as it, like
+    protobuf. Besides names, a value may be given by number, as the proto3
+    JSON mapping allows (``1`` or ``"1"``; protobuf's Python parser also
+    takes what ``int()`` takes, e.g. ``1.0``). Numbers no value has are
+    refused, for open (proto3) enums too: a member cannot hold them.
+    """
+
+    __proto_numbers__: ClassVar[Mapping[str, int]] = {}
+
+    @classmethod
+    def _missing_(cls, value: object) -> ProtoEnum | None:
+        numbers = cls.__proto_numbers__
+        if isinstance(value, str) and value in numbers:
+            number = numbers[value]
+        else:
+            try:
+                number = int(value)  # type: ignore[call-overload]
+            except (TypeError, ValueError, OverflowError):
+                return None
+        for name, candidate in numbers.items():
+            if candidate == number and name in cls._value2member_map_:
+                return cls(name)
+        return None
+
+
+class Message(BaseModel):
+    """Base of every generated proto message: the proto3 JSON mapping, as protobuf parses it.
+
+    Accepts a field by its proto name or its JSON name (both given: the later
+    one wins, as in protobuf's parser), serialises by JSON name, and refuses
+    fields it does not declare (``json_format.Parse`` with
+    ``ignore_unknown_fields=False``) unless validated with the
+    ``IGNORE_UNKNOWN_FIELDS`` context. A JSON ``null`` resets a field to its
+    default (a ``google.protobuf.Value`` field keeps it as ``None``). A field
+    that is None and was never set is left out of the output, as proto3 JSON
+    omits unset fields; one set to None explicitly is written as ``null``.
+    Non-finite floats are written ``"NaN"``, ``"Infinity"``, ``"-Infinity"``.
     """
 
     model_config = ConfigDict(
@@ -111,9 +155,53 @@ class Message(BaseModel):
         serialize_by_alias=True,
         ser_json_bytes="base64",
         val_json_bytes="base64",
+        ser_json_inf_nan="strings",
         validate_assignment=False,
-        extra="ignore",
+        extra="forbid",
     )
+
+    @classmethod
+    def _input_names(cls) -> dict[str, str]:
+        """Return every name a field may be given by (Python, proto and JSON names) → the field's Python name."""
+        names = cls.__dict__.get("_potter_input_names")
+        if names is None:
+            names = {}
+            for name, field in cls.model_fields.items():
+                names[name] = name
+                alias = field.validation_alias
+                choices = alias.choices if isinstance(alias, AliasChoices) else [alias]
+                for choice in choices:
+                    if isinstance(choice, str):
+                        names[choice] = name
+            setattr(cls, "_potter_input_names", names)
+        return names
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_proto_json(cls, data: Any, info: ValidationInfo) -> Any:
+        if not isinstance(data, dict):
+            return data
+        names = cls._input_names()
+        ignore_unknown = bool(info.context and info.context.get("ignore_unknown_fields"))
+        last_key: dict[str, str] = {}
+        for key in data:
+            if key in names:
+                last_key[names[key]] = key
+        result = {}
+        for key, value in data.items():
+            name = names.get(key)
+            if name is None:
+                if not ignore_unknown:
+                    result[key] = value  # refused by extra="forbid", with its own location
+                continue
+            if last_key[name] != key:
+                continue  # the same field under another name, later in the object
+            if value is None:
+                field = cls.model_fields[name]
+                if not any(isinstance(m, _KeepsNull) for m in field.metadata):
+                    value = field.get_default(call_default_factory=True)
+            result[key] = value
+        return result
 
     # No return annotation on purpose: pydantic would take it as the output's
     # JSON schema, and OpenAPI documents must keep the model's own schema.
@@ -126,6 +214,14 @@ class Message(BaseModel):
                     data.pop(field.serialization_alias or name, None)
                     data.pop(name, None)
         return data
+
+
+class _KeepsNull:
+    """Marks a field whose JSON ``null`` is a value (``google.protobuf.Value``), not a reset."""
+
+
+Value = Annotated[Any, _KeepsNull()]
+"""A ``google.protobuf.Value``: any JSON value; ``null`` is kept as ``None``."""
 
 
 class ValueObject(Message):

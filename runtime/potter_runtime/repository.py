@@ -12,7 +12,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from potter_runtime.aggregate import AggregateRoot
 from potter_runtime.errors import NotFoundError
 from potter_runtime.event_store import EventStore, NewEvent, StoredEvent
-from potter_runtime.messages import DomainEvent
+from potter_runtime.messages import IGNORE_UNKNOWN_FIELDS, DomainEvent
 
 AggT = TypeVar("AggT", bound=AggregateRoot[Any])
 AggCo = TypeVar("AggCo", bound=AggregateRoot[Any])
@@ -144,7 +144,9 @@ class EventSourcedRepository(Generic[AggT]):
 
     def _decode(self, stored: StoredEvent) -> DomainEvent:
         return self.aggregate_class.event_types[stored.event_type].model_validate(
-            stored.payload
+            # An event stored before a field was removed from the proto must still load.
+            stored.payload,
+            context=IGNORE_UNKNOWN_FIELDS,
         )
 
 
