@@ -99,7 +99,7 @@ GENERATED_CODE_NAMES = frozenset(
         "APIRouter", "AggregateRoot", "AliasChoices", "Annotated", "Any", "ApiError", "AsyncClient",
         "AsyncIterator", "Awaitable", "Callable", "ClassVar", "Client", "CommandHandler", "Container",
         "ContainerDep", "Depends", "DomainError", "DomainEvent", "Duration", "EventSourcedRepository",
-        "EventStore", "FastAPI", "Field", "Int64", "Iterator", "Message", "NotImplementedRpcError", "Path",
+        "EventStore", "FastAPI", "Field", "Int64", "Iterator", "Message", "NotImplementedRpcError", "Path", "ProtoEnum",
         "Query", "QueryHandler", "Repository", "Request", "RetryPolicy", "Route", "Self",
         "ServerStreamHandler", "ServiceSettings", "Settings", "SqlEventStore", "StreamingResponse", "T",
         "TestClient", "TypeVar", "ValueObject",

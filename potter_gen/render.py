@@ -247,6 +247,7 @@ def render_project(project: Project, layer: Layer = Layer.SERVICE) -> OutputTree
         "lifecycles": samples.lifecycles(project),
         "untested_rpcs": samples.untested_rpcs(project),
         "standalone_rpcs": samples.standalone_rpcs(project),
+        "error_samples": samples.error_samples(project),
         "sdk_package": sdk_package(project),
         "client_class": f"{client}Client",
         "async_client_class": f"Async{client}Client",

@@ -7,10 +7,9 @@ strings, bytes as base64, enums by name), as the service does.
 
 from __future__ import annotations
 
-import enum
 
 from pydantic import AliasChoices, Field
-from potter_runtime.messages import Message, ValueObject
+from potter_runtime.messages import Message, ProtoEnum, ValueObject
 
 __all__ = [
     "LendingPolicy",
@@ -40,8 +39,14 @@ __all__ = [
 ]
 
 
-class LendingPolicy(enum.StrEnum):
+class LendingPolicy(ProtoEnum):
     """How a book may be lent."""
+
+    __proto_numbers__ = {
+        "LENDING_POLICY_UNSPECIFIED": 0,
+        "LENDING_POLICY_LOAN": 1,
+        "LENDING_POLICY_REFERENCE_ONLY": 2,
+    }
 
     LENDING_POLICY_UNSPECIFIED = "LENDING_POLICY_UNSPECIFIED"
     LENDING_POLICY_LOAN = "LENDING_POLICY_LOAN"

@@ -17,6 +17,7 @@ __all__ = [
     "GetShelfRequest",
     "ListShelvesRequest",
     "ListShelvesResponse",
+    "UpdateShelfRequest",
     "DeleteShelfRequest",
     "DeleteShelfResponse",
     "CreateAuthorRequest",
@@ -29,12 +30,14 @@ class Shelf(Message):
 
     id: str = ""
     theme: str = ""
+    capacity: int = 0
 
 
 class CreateShelfRequest(Message):
     """Message CreateShelfRequest."""
 
     theme: str = ""
+    capacity: int = 0
 
 
 class GetShelfRequest(Message):
@@ -58,6 +61,19 @@ class ListShelvesResponse(Message):
 
     shelves: list[Shelf] = Field(default_factory=list)
     total: Int64 = 0
+
+
+class UpdateShelfRequest(Message):
+    """AIP-134: only the fields of `update_mask` change."""
+
+    id: str = ""
+    theme: str = ""
+    capacity: int = 0
+    update_mask: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("updateMask"),
+        serialization_alias="updateMask",
+    )
 
 
 class DeleteShelfRequest(Message):

@@ -4,12 +4,18 @@
 from __future__ import annotations
 
 import datetime
-import enum
 from typing import Any, ClassVar, Self
 
 from pydantic import AliasChoices, Field, model_validator
 
-from potter_runtime.messages import check_oneof, DomainEvent, Duration, Int64, Message
+from potter_runtime.messages import (
+    check_oneof,
+    DomainEvent,
+    Duration,
+    Int64,
+    Message,
+    ProtoEnum,
+)
 
 __all__ = [
     "Kind",
@@ -26,25 +32,37 @@ __all__ = [
 ]
 
 
-class Kind(enum.StrEnum):
+class Kind(ProtoEnum):
     """Enum Kind; values are serialised by name (proto3 JSON)."""
+
+    __proto_numbers__ = {
+        "KIND_UNSPECIFIED": 0,
+        "SOUP": 1,
+        "POTAGE": 1,
+        "None": 2,
+        "class": 3,
+    }
 
     KIND_UNSPECIFIED = "KIND_UNSPECIFIED"
     SOUP = "SOUP"
-    POTAGE = "POTAGE"
+    POTAGE = "SOUP"
     None_ = "None"
     class_ = "class"
 
 
-class DishRatingSource(enum.StrEnum):
+class DishRatingSource(ProtoEnum):
     """Enum Source; values are serialised by name (proto3 JSON)."""
+
+    __proto_numbers__ = {"SOURCE_UNSPECIFIED": 0, "GUEST": 1}
 
     SOURCE_UNSPECIFIED = "SOURCE_UNSPECIFIED"
     GUEST = "GUEST"
 
 
-class Priority(enum.StrEnum):
+class Priority(ProtoEnum):
     """Enum Priority; values are serialised by name (proto3 JSON)."""
+
+    __proto_numbers__ = {"PRIORITY_HIGH": 1, "PRIORITY_LOW": 2}
 
     PRIORITY_HIGH = "PRIORITY_HIGH"
     PRIORITY_LOW = "PRIORITY_LOW"

@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import enum
 from typing import ClassVar
 
 from pydantic import AliasChoices, Field
 
-from potter_runtime.messages import DomainEvent, Message, ValueObject
+from potter_runtime.messages import DomainEvent, Message, ProtoEnum, ValueObject
 
 __all__ = [
     "LendingPolicy",
@@ -24,8 +23,14 @@ __all__ = [
 ]
 
 
-class LendingPolicy(enum.StrEnum):
+class LendingPolicy(ProtoEnum):
     """How a book may be lent."""
+
+    __proto_numbers__ = {
+        "LENDING_POLICY_UNSPECIFIED": 0,
+        "LENDING_POLICY_LOAN": 1,
+        "LENDING_POLICY_REFERENCE_ONLY": 2,
+    }
 
     LENDING_POLICY_UNSPECIFIED = "LENDING_POLICY_UNSPECIFIED"
     LENDING_POLICY_LOAN = "LENDING_POLICY_LOAN"

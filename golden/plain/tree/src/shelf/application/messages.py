@@ -14,6 +14,7 @@ __all__ = [
     "GetShelfRequest",
     "ListShelvesRequest",
     "ListShelvesResponse",
+    "UpdateShelfRequest",
     "DeleteShelfRequest",
     "DeleteShelfResponse",
     "CreateAuthorRequest",
@@ -25,6 +26,7 @@ class CreateShelfRequest(Message):
     """Message CreateShelfRequest."""
 
     theme: str = ""
+    capacity: int = 0
 
 
 class GetShelfRequest(Message):
@@ -48,6 +50,19 @@ class ListShelvesResponse(Message):
 
     shelves: list[Shelf] = Field(default_factory=list)
     total: Int64 = 0
+
+
+class UpdateShelfRequest(Message):
+    """AIP-134: only the fields of `update_mask` change."""
+
+    id: str = ""
+    theme: str = ""
+    capacity: int = 0
+    update_mask: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("updateMask"),
+        serialization_alias="updateMask",
+    )
 
 
 class DeleteShelfRequest(Message):

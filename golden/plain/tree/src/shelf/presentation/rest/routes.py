@@ -16,6 +16,7 @@ from shelf.application.messages import (
     GetShelfRequest,
     ListShelvesRequest,
     ListShelvesResponse,
+    UpdateShelfRequest,
 )
 from shelf.bootstrap import Container
 from shelf.domain.models import Shelf
@@ -55,6 +56,17 @@ async def list_shelves(
 ) -> ListShelvesResponse:
     """ListShelves."""
     return await container.list_shelves.handle(body)
+
+
+@router.patch(
+    "/api/v1/shelfs/{id}", status_code=200, operation_id="UpdateShelf", tags=["Shelf"]
+)
+async def update_shelf(
+    body: UpdateShelfRequest, container: ContainerDep, id: str
+) -> Shelf:
+    """UpdateShelf."""
+    request = body.model_copy(update={"id": id})
+    return await container.update_shelf.handle(request)
 
 
 @router.delete(
