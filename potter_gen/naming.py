@@ -100,6 +100,7 @@ GENERATED_CODE_NAMES = frozenset(
         "AsyncIterator", "Awaitable", "Callable", "ClassVar", "Client", "CommandHandler", "Container",
         "ContainerDep", "Depends", "DomainError", "DomainEvent", "Duration", "EventSourcedRepository",
         "EventStore", "FastAPI", "Field", "Int64", "Iterator", "Message", "NotImplementedRpcError", "Path", "ProtoEnum",
+        "AnyMessage", "Bool", "Bytes", "Double", "EmptyValue", "FieldMask", "Float", "Int32", "Timestamp", "UInt32", "UInt64",
         "Query", "QueryHandler", "Repository", "Request", "RetryPolicy", "Route", "Self",
         "ServerStreamHandler", "ServiceSettings", "Settings", "SqlEventStore", "StreamingResponse", "T",
         "TestClient", "TypeVar", "ValueObject",

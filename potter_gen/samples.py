@@ -11,8 +11,14 @@ from dataclasses import dataclass
 from potter_gen.ir import Aggregate, Field, FieldKind, Message, Project, Rpc, StandardMethod
 
 # 64-bit integers travel as JSON strings (proto3 JSON mapping).
-_INITIAL = {"str": '"sample {name}"', "int": "7", "Int64": '"7"', "float": "1.5", "bool": "True"}
-_CHANGED = {"str": '"changed {name}"', "int": "8", "Int64": '"8"', "float": "2.5", "bool": "False"}
+_INITIAL = {
+    "str": '"sample {name}"', "Int32": "7", "UInt32": "7", "Int64": '"7"', "UInt64": '"7"',
+    "Double": "1.5", "Float": "1.5", "Bool": "True",
+}  # fmt: skip
+_CHANGED = {
+    "str": '"changed {name}"', "Int32": "8", "UInt32": "8", "Int64": '"8"', "UInt64": '"8"',
+    "Double": "2.5", "Float": "2.5", "Bool": "False",
+}  # fmt: skip
 
 
 def _sample(field: Field, table: dict[str, str]) -> str:

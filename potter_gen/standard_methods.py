@@ -11,7 +11,7 @@ other RPC is served at `POST /api/v1/<collection>/<rpc_snake>`. Pure.
 
 from __future__ import annotations
 
-from potter_gen import naming
+from potter_gen import naming, typemap
 from potter_gen.ir import (
     Aggregate,
     Assignment,
@@ -177,7 +177,7 @@ def _list_response(response: Message, request: Message, aggregate: Aggregate) ->
         same_in_request = request.field(field.name)
         if field.is_repeated and field.type_class == aggregate.state.class_name:
             source = "[a.state for a in page]"
-        elif field.name in _TOTAL_FIELDS and field.annotation in ("int", "Int64"):
+        elif field.name in _TOTAL_FIELDS and field.annotation in typemap.INTEGER_TYPES:
             source = "len(aggregates)"
         elif field.name in ("page", "page_size") and same_in_request is not None:
             source = f"request.{same_in_request.python_name}"
@@ -205,7 +205,7 @@ def plan_standard_method(
         page_args = tuple(
             Assignment(name, f"request.{field.python_name}")
             for name in ("page", "page_size")
-            if (field := request.field(name)) is not None and field.annotation == "int"
+            if (field := request.field(name)) is not None and field.annotation in ("Int32", "UInt32")
         )
         return StandardPlan(method, aggregate, "", None, (), _list_response(response, request, aggregate), page_args)
     event_args = _event_args(event, request) if event else ()

@@ -9,86 +9,64 @@ This module must not hold any persistence or transport logic.
 
 from __future__ import annotations
 
-import datetime
 import enum
-import re
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any, ClassVar
+from typing import Any, ClassVar
 
 from pydantic import (
     AliasChoices,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
-    PlainSerializer,
     SerializerFunctionWrapHandler,
     ValidationInfo,
     model_serializer,
     model_validator,
 )
 
+# Field value types of generated models (proto3 JSON mapping), imported from here.
+from potter_runtime.proto_json import (
+    AnyMessage,
+    Bool,
+    Bytes,
+    Double,
+    Duration,
+    EmptyValue,
+    FieldMask,
+    Float,
+    Int32,
+    Int64,
+    Timestamp,
+    UInt32,
+    UInt64,
+)
+
+__all__ = [
+    "IGNORE_UNKNOWN_FIELDS",
+    "AnyMessage",
+    "Bool",
+    "Bytes",
+    "DomainEvent",
+    "Double",
+    "Duration",
+    "EmptyValue",
+    "FieldMask",
+    "Float",
+    "Int32",
+    "Int64",
+    "Message",
+    "ProtoEnum",
+    "Timestamp",
+    "UInt32",
+    "UInt64",
+    "ValueObject",
+    "check_oneof",
+]
+
 #: Validation context that makes messages drop fields they do not declare, as
 #: protobuf's ``json_format.Parse(..., ignore_unknown_fields=True)`` does. The
 #: SDK reads responses and the repository reads stored events with it, so a
 #: newer service or an older event with more fields still parses.
 IGNORE_UNKNOWN_FIELDS: Mapping[str, bool] = {"ignore_unknown_fields": True}
-
-
-def _int_from_json(value: object) -> object:
-    """Accept a 64-bit integer as a JSON string ("123") or number, as proto3 JSON parsers do."""
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            return value  # left for pydantic to reject with its own message
-    return value
-
-
-Int64 = Annotated[
-    int,
-    BeforeValidator(_int_from_json),
-    PlainSerializer(str, return_type=str, when_used="json"),
-]
-"""A proto 64-bit integer (int64, uint64, sint64, fixed64, sfixed64): a decimal
-string in JSON, as the proto3 JSON mapping asks; a plain ``int`` in Python."""
-
-
-_DURATION = re.compile(r"^(-)?(\d+)(?:\.(\d{1,9}))?s$")
-
-
-def _duration_from_json(value: object) -> object:
-    """Accept a proto3 JSON duration ("1.5s", "-0.000001s"); other values are left to pydantic.
-
-    Digits past microseconds are dropped: `datetime.timedelta` holds microseconds.
-    """
-    if isinstance(value, str):
-        match = _DURATION.match(value.strip())
-        if match:
-            sign, seconds, fraction = match.groups()
-            micros = int(seconds) * 1_000_000 + int((fraction or "").ljust(9, "0")[:6])
-            return datetime.timedelta(microseconds=-micros if sign else micros)
-    return value
-
-
-def _duration_to_json(value: datetime.timedelta) -> str:
-    """Write a duration as proto3 JSON does: seconds with 0, 3 or 6 fractional digits and an "s"."""
-    micros = value // datetime.timedelta(microseconds=1)
-    sign, micros = ("-" if micros < 0 else ""), abs(micros)
-    seconds, fraction = divmod(micros, 1_000_000)
-    if fraction == 0:
-        return f"{sign}{seconds}s"
-    if fraction % 1000 == 0:
-        return f"{sign}{seconds}.{fraction // 1000:03d}s"
-    return f"{sign}{seconds}.{fraction:06d}s"
-
-
-Duration = Annotated[
-    datetime.timedelta,
-    BeforeValidator(_duration_from_json),
-    PlainSerializer(_duration_to_json, return_type=str, when_used="json"),
-]
-"""A ``google.protobuf.Duration``: ``"1.5s"`` in JSON, as the proto3 JSON mapping
-asks; a ``datetime.timedelta`` (microsecond precision) in Python."""
 
 
 def check_oneof(message: BaseModel, oneof: str, fields: Sequence[str]) -> None:
@@ -135,6 +113,10 @@ class ProtoEnum(enum.StrEnum):
         return None
 
 
+#: Per message class: every name a field may be given by → its Python name (built on first use).
+_INPUT_NAMES: dict[type[BaseModel], dict[str, str]] = {}
+
+
 class Message(BaseModel):
     """Base of every generated proto message: the proto3 JSON mapping, as protobuf parses it.
 
@@ -142,8 +124,9 @@ class Message(BaseModel):
     one wins, as in protobuf's parser), serialises by JSON name, and refuses
     fields it does not declare (``json_format.Parse`` with
     ``ignore_unknown_fields=False``) unless validated with the
-    ``IGNORE_UNKNOWN_FIELDS`` context. A JSON ``null`` resets a field to its
-    default (a ``google.protobuf.Value`` field keeps it as ``None``). A field
+    ``IGNORE_UNKNOWN_FIELDS`` context. A JSON ``null`` sets a field to its
+    default, as protobuf reads it (for a ``google.protobuf.Value`` field, None
+    is also its null value); the field still counts as present. A field
     that is None and was never set is left out of the output, as proto3 JSON
     omits unset fields; one set to None explicitly is written as ``null``.
     Non-finite floats are written ``"NaN"``, ``"Infinity"``, ``"-Infinity"``.
@@ -163,7 +146,7 @@ class Message(BaseModel):
     @classmethod
     def _input_names(cls) -> dict[str, str]:
         """Return every name a field may be given by (Python, proto and JSON names) → the field's Python name."""
-        names = cls.__dict__.get("_potter_input_names")
+        names = _INPUT_NAMES.get(cls)
         if names is None:
             names = {}
             for name, field in cls.model_fields.items():
@@ -173,12 +156,14 @@ class Message(BaseModel):
                 for choice in choices:
                     if isinstance(choice, str):
                         names[choice] = name
-            setattr(cls, "_potter_input_names", names)
+            _INPUT_NAMES[cls] = names
         return names
 
     @model_validator(mode="before")
     @classmethod
     def _read_proto_json(cls, data: Any, info: ValidationInfo) -> Any:
+        if data == [] or data == "":
+            return {}  # protobuf's Python parser reads any empty iterable, [] or "", as an empty message
         if not isinstance(data, dict):
             return data
         names = cls._input_names()
@@ -197,9 +182,8 @@ class Message(BaseModel):
             if last_key[name] != key:
                 continue  # the same field under another name, later in the object
             if value is None:
-                field = cls.model_fields[name]
-                if not any(isinstance(m, _KeepsNull) for m in field.metadata):
-                    value = field.get_default(call_default_factory=True)
+                # proto3 JSON: null is the default value. The field stays present (JSON merge patch, AIP-134).
+                value = cls.model_fields[name].get_default(call_default_factory=True)
             result[key] = value
         return result
 
@@ -214,14 +198,6 @@ class Message(BaseModel):
                     data.pop(field.serialization_alias or name, None)
                     data.pop(name, None)
         return data
-
-
-class _KeepsNull:
-    """Marks a field whose JSON ``null`` is a value (``google.protobuf.Value``), not a reset."""
-
-
-Value = Annotated[Any, _KeepsNull()]
-"""A ``google.protobuf.Value``: any JSON value; ``null`` is kept as ``None``."""
 
 
 class ValueObject(Message):

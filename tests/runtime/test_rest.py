@@ -9,8 +9,6 @@ from fastapi import FastAPI, Query
 from fastapi.testclient import TestClient
 from pydantic import AliasChoices, Field
 
-from potter_runtime.messages import Message
-
 from potter_runtime import (
     ConcurrencyError,
     DeadlineExceededError,
@@ -21,6 +19,7 @@ from potter_runtime import (
     ServiceError,
     install_error_handlers,
 )
+from potter_runtime.messages import Message
 from potter_runtime.rest import field_violations
 
 

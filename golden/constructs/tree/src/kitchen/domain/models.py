@@ -3,18 +3,26 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any, ClassVar, Self
 
 from pydantic import AliasChoices, Field, model_validator
 
 from potter_runtime.messages import (
+    AnyMessage,
+    Bool,
+    Bytes,
     check_oneof,
     DomainEvent,
     Duration,
+    EmptyValue,
+    FieldMask,
+    Int32,
     Int64,
     Message,
     ProtoEnum,
+    Timestamp,
+    UInt32,
+    UInt64,
 )
 
 __all__ = [
@@ -88,7 +96,7 @@ class CommonState(Message):
 class DishRating(Message):
     """A rating from one guest."""
 
-    stars: int = 0
+    stars: UInt32 = 0
     source: DishRatingSource = DishRatingSource.SOURCE_UNSPECIFIED
 
 
@@ -96,7 +104,7 @@ class KitchenState(Message):
     """Plain State."""
 
     common: CommonState | None = None
-    ready: bool = False
+    ready: Bool = False
 
 
 class Dish(Message):
@@ -107,16 +115,16 @@ class Dish(Message):
     calories: Int64 = 0
     """Energy in kcal; \\n is not a newline, \"\"\" is not the end."""
     kind: Kind = Kind.KIND_UNSPECIFIED
-    ingredients: dict[str, int] = Field(default_factory=dict)
+    ingredients: dict[str, Int32] = Field(default_factory=dict)
     note: str | None = None
     plate: str | None = None
     bowl: str | None = None
-    cooked_at: datetime.datetime | None = Field(
+    cooked_at: Timestamp | None = Field(
         default=None,
         validation_alias=AliasChoices("cookedAt"),
         serialization_alias="cookedAt",
     )
-    photo: bytes = b""
+    photo: Bytes = b""
     ratings: list[DishRating] = Field(default_factory=list)
     from_: str = Field(
         default="", validation_alias=AliasChoices("from"), serialization_alias="from"
@@ -175,13 +183,13 @@ class Envelope(Message):
     """Aggregate Envelope."""
 
     id: str = ""
-    attempts: int | None = None
+    attempts: Int32 | None = None
     priority: Priority | None = None
-    payload: dict[str, Any] | None = None
-    mask: str | None = None
-    nothing: dict[str, Any] | None = None
+    payload: AnyMessage | None = None
+    mask: FieldMask | None = None
+    nothing: EmptyValue | None = None
     anything: Any | None = None
     items: list[Any] | None = None
     costs: list[Money] = Field(default_factory=list)
-    blob: bytes | None = None
-    checksum: Int64 | None = None
+    blob: Bytes | None = None
+    checksum: UInt64 | None = None

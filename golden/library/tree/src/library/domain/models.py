@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from pydantic import AliasChoices, Field
 
-from potter_runtime.messages import DomainEvent, Message, ProtoEnum, ValueObject
+from potter_runtime.messages import DomainEvent, Int32, Message, ProtoEnum, ValueObject
 
 __all__ = [
     "LendingPolicy",
@@ -43,10 +43,10 @@ class Book(Message):
     id: str = ""
     title: str = ""
     author: str = ""
-    copies: int = 0
+    copies: Int32 = 0
     """Copies the library owns."""
     policy: LendingPolicy = LendingPolicy.LENDING_POLICY_UNSPECIFIED
-    on_loan: int = Field(
+    on_loan: Int32 = Field(
         default=0, validation_alias=AliasChoices("onLoan"), serialization_alias="onLoan"
     )
     """Copies currently lent."""
@@ -91,7 +91,7 @@ class BookCreated(DomainEvent):
     )
     title: str = ""
     author: str = ""
-    copies: int = 0
+    copies: Int32 = 0
     policy: LendingPolicy = LendingPolicy.LENDING_POLICY_UNSPECIFIED
 
 
@@ -109,7 +109,7 @@ class BookUpdated(DomainEvent):
     )
     title: str = ""
     author: str = ""
-    copies: int = 0
+    copies: Int32 = 0
 
 
 class BookDeleted(DomainEvent):

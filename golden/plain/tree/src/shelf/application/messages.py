@@ -5,7 +5,7 @@ from __future__ import annotations
 
 
 from pydantic import AliasChoices, Field
-from potter_runtime.messages import Int64, Message
+from potter_runtime.messages import FieldMask, Int32, Int64, Message
 
 from shelf.domain.models import Shelf
 
@@ -26,7 +26,7 @@ class CreateShelfRequest(Message):
     """Message CreateShelfRequest."""
 
     theme: str = ""
-    capacity: int = 0
+    capacity: Int32 = 0
 
 
 class GetShelfRequest(Message):
@@ -38,7 +38,7 @@ class GetShelfRequest(Message):
 class ListShelvesRequest(Message):
     """Message ListShelvesRequest."""
 
-    page_size: int = Field(
+    page_size: Int32 = Field(
         default=0,
         validation_alias=AliasChoices("pageSize"),
         serialization_alias="pageSize",
@@ -57,8 +57,8 @@ class UpdateShelfRequest(Message):
 
     id: str = ""
     theme: str = ""
-    capacity: int = 0
-    update_mask: str | None = Field(
+    capacity: Int32 = 0
+    update_mask: FieldMask | None = Field(
         default=None,
         validation_alias=AliasChoices("updateMask"),
         serialization_alias="updateMask",

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from pydantic import AliasChoices, Field
 
-from potter_runtime.messages import DomainEvent, Message
+from potter_runtime.messages import DomainEvent, Int32, Message
 
 __all__ = [
     "Shelf",
@@ -24,7 +24,7 @@ class Shelf(Message):
 
     id: str = ""
     theme: str = ""
-    capacity: int = 0
+    capacity: Int32 = 0
 
 
 class Author(Message):
@@ -47,7 +47,7 @@ class ShelfCreatedEvent(DomainEvent):
         serialization_alias="shelfId",
     )
     theme: str = ""
-    capacity: int = 0
+    capacity: Int32 = 0
 
 
 class ShelfUpdatedEvent(DomainEvent):
@@ -63,7 +63,7 @@ class ShelfUpdatedEvent(DomainEvent):
         serialization_alias="shelfId",
     )
     theme: str = ""
-    capacity: int = 0
+    capacity: Int32 = 0
 
 
 class ShelfDeletedEvent(DomainEvent):

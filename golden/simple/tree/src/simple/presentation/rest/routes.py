@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from potter_runtime.messages import Int32
 
 from simple.application.messages import (
     CreateItemRequest,
@@ -62,8 +63,8 @@ async def update_item(
 @router.get("/api/v1/items", status_code=200, operation_id="ListItems", tags=["Item"])
 async def list_items(
     container: ContainerDep,
-    page: Annotated[int, Query(alias="page")] = 0,
-    page_size: Annotated[int, Query(alias="pageSize")] = 0,
+    page: Annotated[Int32, Query(alias="page")] = 0,
+    page_size: Annotated[Int32, Query(alias="pageSize")] = 0,
 ) -> ListItemsResponse:
     """ListItems возвращает список items"""
     request = ListItemsRequest(page=page, page_size=page_size)
