@@ -113,6 +113,17 @@ class ProtoEnum(enum.StrEnum):
         return None
 
 
+def _has_unpaired_surrogate(value: object) -> bool:
+    """Tell whether a decoded JSON value holds a lone surrogate code point in any string (keys included)."""
+    if isinstance(value, str):
+        return any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, list):
+        return any(_has_unpaired_surrogate(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_unpaired_surrogate(k) or _has_unpaired_surrogate(v) for k, v in value.items())
+    return False
+
+
 #: Per message class: every name a field may be given by → its Python name (built on first use).
 _INPUT_NAMES: dict[type[BaseModel], dict[str, str]] = {}
 
@@ -174,6 +185,9 @@ class Message(BaseModel):
                 last_key[names[key]] = key
         result = {}
         for key, value in data.items():
+            if _has_unpaired_surrogate(key) or _has_unpaired_surrogate(value):
+                # JSON text may escape half a UTF-16 pair ("\ud800"); protobuf refuses it, UTF-8 cannot hold it.
+                raise ValueError(f"field {key!r} holds text with an unpaired UTF-16 surrogate")
             name = names.get(key)
             if name is None:
                 if not ignore_unknown:

@@ -90,9 +90,9 @@ UInt64 = Annotated[int, BeforeValidator(_uint64), PlainSerializer(str, return_ty
 def _floating(value: object, is_float32: bool) -> float:
     """Read a proto float/double: a JSON number, a numeric string, or "NaN", "Infinity", "-Infinity"."""
     if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            raise ValueError('a non-finite number must be written as a string: "NaN", "Infinity" or "-Infinity"')
-        if is_float32 and not -_FLOAT32_MAX <= value <= _FLOAT32_MAX:
+        # A Python NaN or infinity is kept (handlers may compute one); in JSON they are the strings
+        # below, since RFC 8259 has no literal for them (protobuf also refuses Python's NaN literal).
+        if math.isfinite(value) and is_float32 and not -_FLOAT32_MAX <= value <= _FLOAT32_MAX:
             raise ValueError(f"{value!r} is out of the range of float")
         return value
     if value == "nan":

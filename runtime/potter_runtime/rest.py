@@ -79,6 +79,17 @@ class ProblemDetails(BaseModel):
     errors: list[FieldViolation] | None = None
 
 
+#: OpenAPI ``responses`` of every route: error answers are problem details (RFC 9457). Given to
+#: the routes' ``APIRouter``, a "4XX" entry also keeps FastAPI from documenting its own 422
+#: "Validation Error" body, which ``install_error_handlers`` replaces with a 400 problem.
+#: (FastAPI also lists the model under application/json, the media type of its responses.)
+_PROBLEM_CONTENT = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": ProblemDetails, "description": "The request failed (RFC 9457).", "content": _PROBLEM_CONTENT},
+    "5XX": {"model": ProblemDetails, "description": "The service failed (RFC 9457).", "content": _PROBLEM_CONTENT},
+}
+
+
 def problem_details(error: ServiceError) -> ProblemDetails:
     """Build the problem details body for an error.
 

@@ -47,6 +47,10 @@ _FLOATS = st.floats(allow_nan=False, allow_infinity=False) | st.sampled_from([3.
 _SPECIAL_TEXT = st.sampled_from(["NaN", "Infinity", "-Infinity", "nan", "inf", "-inf", "infinity", "true", "false", "null"])
 _WRONG_SHAPES = st.sampled_from([[], {}, [None], ["x"], [1], {"a": 1}, [[]], True, False])
 _UNKNOWN_NAMES = ["bogus", "unknownField", "x"]
+# Text JSON can carry ("\ud800") but UTF-8 cannot: half a surrogate pair, alone or in a list or object.
+_SURROGATE_TEXT = st.builds(lambda c, tail: c + tail, st.characters(categories=["Cs"]), st.text(max_size=2)).flatmap(
+    lambda text: st.sampled_from([text, [text], {text: 1}, {"k": text}])
+)
 
 
 def _base64_variants(data: bytes) -> st.SearchStrategy[str]:
@@ -99,7 +103,7 @@ def _enum_values(field: FieldDescriptor) -> st.SearchStrategy[Any]:
 
 def _field_values(field: FieldDescriptor) -> st.SearchStrategy[Any]:
     """Values aimed at one field's type (valid and invalid), plus a few of any type."""
-    anything = _NUMBER_TEXT | _SPECIAL_TEXT | _WRONG_SHAPES | st.none() | st.text(max_size=6)
+    anything = _NUMBER_TEXT | _SPECIAL_TEXT | _WRONG_SHAPES | st.none() | st.text(max_size=6) | _SURROGATE_TEXT
     name = field.message_type.full_name if field.message_type is not None else ""
     if field.type == F.TYPE_ENUM:
         # No other numbers: protobuf keeps an open enum's unknown number, even truncated to 32 bits (2**32 → 0).

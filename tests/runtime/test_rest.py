@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import pytest
-from fastapi import FastAPI, Query
+from fastapi import APIRouter, FastAPI, Query
 from fastapi.testclient import TestClient
 from pydantic import AliasChoices, Field
 
@@ -20,7 +20,7 @@ from potter_runtime import (
     install_error_handlers,
 )
 from potter_runtime.messages import Message
-from potter_runtime.rest import field_violations
+from potter_runtime.rest import PROBLEM_RESPONSES, field_violations
 
 
 class OutOfStock(DomainError):
@@ -176,3 +176,19 @@ def test_wrong_method_is_405_with_allow(client: TestClient) -> None:
 def test_unexpected_exception_is_500_without_internals(client: TestClient) -> None:
     body = _assert_problem(client.get("/crash"), 500, "INTERNAL")
     assert "secret" not in str(body)
+
+
+def test_problem_responses_document_problem_json_instead_of_fastapis_422() -> None:
+    app = FastAPI()
+    router = APIRouter(responses=PROBLEM_RESPONSES)
+
+    @router.post("/orders")
+    async def place_order(body: PlaceOrderRequest) -> None:
+        return None
+
+    app.include_router(router)
+    responses = app.openapi()["paths"]["/orders"]["post"]["responses"]
+
+    assert "422" not in responses
+    assert responses["4XX"]["content"]["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/ProblemDetails"}
+    assert "errors" in app.openapi()["components"]["schemas"]["ProblemDetails"]["properties"]

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from potter_runtime.messages import Int32
-from potter_runtime.rest import ndjson_response
+from potter_runtime.rest import PROBLEM_RESPONSES, ndjson_response
 
 from kitchen.application.messages import (
     CreateDishRequest,
@@ -26,7 +26,7 @@ from kitchen.application.messages import (
 from kitchen.bootstrap import Container
 from kitchen.domain.models import Dish, Envelope, Kind
 
-router = APIRouter()
+router = APIRouter(responses=PROBLEM_RESPONSES)
 
 
 def get_container(request: Request) -> Container:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from potter_runtime.messages import Int32
+from potter_runtime.rest import PROBLEM_RESPONSES
 
 from library.application.messages import (
     BorrowBookRequest,
@@ -32,7 +33,7 @@ from library.application.messages import (
 )
 from library.bootstrap import Container
 
-router = APIRouter()
+router = APIRouter(responses=PROBLEM_RESPONSES)
 
 
 def get_container(request: Request) -> Container:

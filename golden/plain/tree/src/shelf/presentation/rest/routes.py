@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from potter_runtime.rest import PROBLEM_RESPONSES
 
 from shelf.application.messages import (
     CreateAuthorRequest,
@@ -21,7 +22,7 @@ from shelf.application.messages import (
 from shelf.bootstrap import Container
 from shelf.domain.models import Shelf
 
-router = APIRouter()
+router = APIRouter(responses=PROBLEM_RESPONSES)
 
 
 def get_container(request: Request) -> Container:

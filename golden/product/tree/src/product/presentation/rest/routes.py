@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from potter_runtime.messages import Double, Int32
+from potter_runtime.rest import PROBLEM_RESPONSES
 
 from product.application.messages import (
     CreateProductRequest,
@@ -22,7 +23,7 @@ from product.application.messages import (
 )
 from product.bootstrap import Container
 
-router = APIRouter()
+router = APIRouter(responses=PROBLEM_RESPONSES)
 
 
 def get_container(request: Request) -> Container:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from potter_runtime.messages import Int32
+from potter_runtime.rest import PROBLEM_RESPONSES
 
 from simple.application.messages import (
     CreateItemRequest,
@@ -20,7 +21,7 @@ from simple.application.messages import (
 )
 from simple.bootstrap import Container
 
-router = APIRouter()
+router = APIRouter(responses=PROBLEM_RESPONSES)
 
 
 def get_container(request: Request) -> Container:
