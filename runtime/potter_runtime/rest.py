@@ -138,14 +138,16 @@ def field_violations(errors: Sequence[Mapping[str, Any]]) -> list[FieldViolation
     """
     violations = []
     for error in errors:
+        # pydantic prefixes the message of a validator's ValueError with "Value error, ".
+        message = str(error.get("msg", "")).removeprefix("Value error, ")
         location, *path = error.get("loc") or ("body",)
         # Validators add their own names (e.g. "function-before[...]") to loc; they are not JSON keys.
         path = [token for token in path if not (isinstance(token, str) and token.startswith("function-"))]
         if location == "body":
-            violations.append(FieldViolation(detail=str(error.get("msg", "")), pointer=_json_pointer(path)))
+            violations.append(FieldViolation(detail=message, pointer=_json_pointer(path)))
         else:
             parameter = ".".join(str(token) for token in path)
-            violations.append(FieldViolation(detail=str(error.get("msg", "")), parameter=parameter, location=str(location)))
+            violations.append(FieldViolation(detail=message, parameter=parameter, location=str(location)))
     return violations
 
 

@@ -160,6 +160,12 @@ def test_json_pointer_escapes_tilde_and_slash() -> None:
     assert violations[0].pointer == "#/a~1b/c~0d/0"
 
 
+def test_violation_detail_drops_pydantics_value_error_prefix() -> None:
+    violations = field_violations([{"loc": ("query", "pageSize"), "msg": "Value error, 7 is out of range"}])
+
+    assert (violations[0].detail, violations[0].parameter, violations[0].location) == ("7 is out of range", "pageSize", "query")
+
+
 def test_unknown_route_is_404(client: TestClient) -> None:
     body = _assert_problem(client.get("/no/such/route"), 404, "NOT_FOUND")
     assert body["title"] == "Not found"
