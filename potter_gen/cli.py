@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shlex
 import sys
 import traceback
 from collections.abc import Callable, Iterable
@@ -21,7 +22,6 @@ from potter_gen.errors import Diagnostic, ExitCode, PotterError, UsageError, err
 from potter_gen.manifest import read_manifest
 from potter_gen.pipeline import ProjectRun, init_project, run_project
 from potter_gen.plan import Action
-from potter_gen.render import sdk_package
 from potter_gen.targets import Layer
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -79,7 +79,7 @@ _project_argument = click.argument(
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show full tracebacks of internal errors.")
-@click.version_option(__version__, "-V", "--version", prog_name="potter-gen")
+@click.version_option(__version__, "-V", "--version", prog_name="potter-gen", message="%(prog)s %(version)s")
 @click.pass_context
 def main(ctx: click.Context, debug: bool) -> None:
     """Generate an event-sourced CQRS Python service from annotated .proto files.
@@ -181,9 +181,9 @@ def _run(
 def generate(
     project_dir: Path, protos: tuple[Path, ...], include_dirs: tuple[Path, ...], module: str | None, dry_run: bool, strict: bool
 ) -> None:
-    """Rewrite GENERATED files, create missing scaffolds, remove what the protos no longer need.
+    """Rewrite GENERATED files and create missing scaffolds.
 
-    PROJECT_DIR defaults to the current directory; the protos, include dirs
+    Also removes the GENERATED files the protos no longer need. PROJECT_DIR defaults to the current directory; the protos, include dirs
     and module recorded by `init` are used unless given again.
     """
     _run(project_dir, False, protos, include_dirs, module, dry_run, "fail", strict)
@@ -213,9 +213,9 @@ def update(
     conflicts: str,
     strict: bool,
 ) -> None:
-    """Like generate, and merge the protos' changes into your SCAFFOLD files (three-way).
+    """Like generate, and merge proto changes into your files.
 
-    Your edits are kept; a definition both you and the protos changed is a
+    The merge into your SCAFFOLD files is three-way: your edits are kept; a definition both you and the protos changed is a
     conflict, listed with file:line, and then nothing is written.
     """
     _run(project_dir, True, protos, include_dirs, module, dry_run, conflicts, strict)
@@ -239,7 +239,10 @@ def check_command(
     with_diff: bool,
     strict: bool,
 ) -> None:
-    """Exit 1 when the project and its protos drifted apart (for CI); 0 when in sync."""
+    """Exit 1 when the project and its protos drift (for CI).
+
+    Exit 0 when in sync. Renders in memory and dry-runs the merge; writes nothing.
+    """
     run = run_project(
         project_dir, merge=True, protos=protos, include_dirs=include_dirs, module=module, write=False, strict=strict
     )
@@ -264,9 +267,9 @@ def check_command(
 def sdk(
     protos: tuple[Path, ...], include_dirs: tuple[Path, ...], output: Path, module: str | None, force: bool, strict: bool
 ) -> None:
-    """Generate the typed client package (`<module>-client`) of the service into OUTPUT.
+    """Generate the typed client package of the service into OUTPUT.
 
-    The first run needs --proto; OUTPUT then records the invocation, so
+    The package is `<module>-client`. The first run needs --proto; OUTPUT then records the invocation, so
     `potter-gen sdk -o OUTPUT` (or `potter-gen generate` and `check` in
     OUTPUT) regenerates it. Every SDK file is generated: regenerating
     rewrites them all.
@@ -281,10 +284,26 @@ def sdk(
         raise UsageError([error(f"{output} holds no SDK yet, so --proto is needed", "Pass --proto FILE (and -I DIR for imports)")])
     generated = init_project(protos, output, include_dirs, module, force, Layer.SDK, strict)
     _print_diagnostics(generated.diagnostics)
+    from potter_gen.render import sdk_package  # Jinja loads only for commands that render
+
     click.echo(f"Wrote {len(generated.tree)} files for package '{sdk_package(generated.project)}' to {output}")
+    click.echo(f'Next: pip install "$(potter-gen runtime)" {shlex.quote(str(output))}')
 
 
 @main.command()
 def version() -> None:
-    """Print the potter-gen version."""
+    """Print the potter-gen version (as --version does)."""
     click.echo(f"potter-gen {__version__}")
+
+
+@main.command()
+def runtime() -> None:
+    """Print the potter-runtime directory pip installs.
+
+    It is the potter-runtime generated code needs, as a source distribution pip installs (`pip install "$(potter-gen
+    runtime)[service]"`); generated projects' `make install` use it, so they
+    install where no package index holds potter-runtime.
+    """
+    from potter_gen.resources import runtime_dir  # grpc_tools loads only for commands that need it
+
+    click.echo(runtime_dir())

@@ -20,11 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from google.api import resource_pb2  # noqa: F401  (registers the (google.api.resource) extension)
 from google.protobuf import descriptor_pb2 as d
 from google.protobuf.compiler import plugin_pb2
-from grpc_tools import protoc
 
-from potter_gen import resources
+# Extensions are only parsed as such when their module is imported before the
+# descriptors are: the potter options and (google.api.resource) must be.
+from potter_gen._pb.potter import options_pb2  # noqa: F401
 from potter_gen.errors import (
     Diagnostic,
     ProtoLocation,
@@ -33,6 +35,7 @@ from potter_gen.errors import (
     UsageError,
     error,
 )
+from potter_gen.sources import proto_search_path
 
 # protoc prints "file:line:col: message" (gcc error format), or "file: message".
 _PROTOC_LINE = re.compile(r"^(?P<file>[^:\n]+?):(?:(?P<line>\d+):(?P<col>\d+):)?\s*(?P<msg>.*)$")
@@ -85,6 +88,8 @@ def _proto_name(proto: Path, include_dirs: Sequence[Path]) -> str:
 
 def _run_protoc(args: list[str]) -> tuple[int, str]:
     """Run protoc in process and return (exit code, what it printed on stderr)."""
+    from grpc_tools import protoc  # its C extension loads only when protoc runs
+
     with tempfile.TemporaryFile() as captured:
         sys.stderr.flush()
         saved = os.dup(2)
@@ -159,9 +164,9 @@ def load_protos(
     ]
     if missing:
         raise UsageError(missing)
-    user_includes = list(include_dirs) or list(dict.fromkeys(p.parent for p in proto_files))
+    includes = proto_search_path(proto_files, include_dirs)
+    user_includes = includes[: len(includes) - 3]  # less the three shipped directories
     names = [_proto_name(p, user_includes) for p in proto_files]
-    includes = [*user_includes, resources.options_proto_dir(), resources.well_known_types_dir(), resources.googleapis_dir()]
 
     display = _DisplayPaths(user_includes)
     for proto, name in zip(proto_files, names, strict=True):
@@ -205,9 +210,15 @@ def load_request(request: plugin_pb2.CodeGeneratorRequest) -> LoadedProtos:
         the files to generate, in `file_to_generate` order.
 
     Raises:
+        UsageError: the request names no file to generate (an empty
+            request: protoc and buf always name one).
         ProtoSyntaxError: a file to generate is missing from `proto_file`
             (a malformed request).
     """
+    if not request.file_to_generate:
+        raise UsageError(
+            "the CodeGeneratorRequest names no file to generate; protoc or buf run this plugin with the protos to generate (see protoc-gen-potter --help)"
+        )
     by_name = {f.name: f for f in request.proto_file}
     missing = [name for name in request.file_to_generate if name not in by_name]
     if missing:

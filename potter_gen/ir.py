@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from potter_gen import naming
 from potter_gen.errors import Diagnostic, ProtoLocation
@@ -396,22 +397,22 @@ class Project:
     title: str
     diagnostics: tuple[Diagnostic, ...] = ()
 
-    @property
+    @cached_property
     def rpcs(self) -> tuple[Rpc, ...]:
         """Return every RPC of every service, in declaration order."""
         return tuple(rpc for service in self.services for rpc in service.rpcs)
 
-    @property
+    @cached_property
     def domain_messages(self) -> tuple[Message, ...]:
         """Return the messages generated in `domain/models.py`."""
         return tuple(m for m in self.messages if m.is_domain)
 
-    @property
+    @cached_property
     def application_messages(self) -> tuple[Message, ...]:
         """Return the request/response messages of `application/messages.py`."""
         return tuple(m for m in self.messages if not m.is_domain)
 
-    @property
+    @cached_property
     def api_messages(self) -> tuple[Message, ...]:
         """Return the messages an API client sees: RPC requests and responses and what they use, dependencies first."""
         by_class = {m.class_name: m for m in self.messages}
@@ -424,13 +425,23 @@ class Project:
                 pending.extend(by_class[name].dependencies)
         return tuple(m for m in self.messages if m.class_name in wanted)
 
-    @property
+    @cached_property
     def api_enums(self) -> tuple[Enum, ...]:
         """Return the enums the `api_messages` use."""
         used = {name for m in self.api_messages for name in m.dependencies}
         return tuple(e for e in self.enums if e.class_name in used)
 
-    @property
+    @cached_property
     def events(self) -> tuple[Event, ...]:
         """Return every event of every aggregate."""
         return tuple(e for a in self.aggregates for e in a.events)
+
+    @cached_property
+    def application_class_names(self) -> frozenset[str]:
+        """Return the class names defined in `application/messages.py`."""
+        return frozenset(m.class_name for m in self.application_messages)
+
+    @cached_property
+    def event_by_message(self) -> dict[str, Event]:
+        """Return each event by the fully-qualified name of its message (leading dot)."""
+        return {e.message.full_name: e for e in self.events}

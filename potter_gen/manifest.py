@@ -1,7 +1,7 @@
 """The project state under `.potter/`: manifest and merge bases (meant to be committed).
 
 `.potter/manifest.json` records the generator version, the proto
-fingerprint, the invocation (protos, include dirs, module; paths relative
+fingerprint, the stamp of the proto files read (`sources.py`), the invocation (protos, include dirs, module; paths relative
 to the project directory) and every written file's ownership and SHA-256.
 `.potter/base/<path>` holds, for every SCAFFOLD file, the text potter-gen
 last rendered for it: the base of the next three-way merge. Reading only;
@@ -100,6 +100,8 @@ class Manifest:
     files: dict[str, FileRecord] = field(default_factory=dict)
     pending_merge: tuple[str, ...] = ()
     """SCAFFOLD files `generate` left for `update` to merge (the protos changed them)."""
+    proto_sources: dict[str, str] = field(default_factory=dict)
+    """The stamp of the protos the run compiled (`sources.stamp_sources`); empty when unknown."""
 
     def to_json(self) -> str:
         """Return the manifest as stable, sorted JSON text (ends with a newline)."""
@@ -115,6 +117,7 @@ class Manifest:
             },
             "files": {p: {"kind": r.kind.value, "sha256": r.sha256} for p, r in sorted(self.files.items())},
             "pending_merge": sorted(self.pending_merge),
+            "proto_sources": dict(sorted(self.proto_sources.items())),
         }
         return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
@@ -140,6 +143,7 @@ class Manifest:
                 ),
                 files={p: FileRecord(FileKind(r["kind"]), r["sha256"]) for p, r in document["files"].items()},
                 pending_merge=tuple(document.get("pending_merge", ())),
+                proto_sources={str(k): str(v) for k, v in document.get("proto_sources", {}).items()},
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise UsageError([error(f"{where} is not a valid potter-gen manifest ({exc})", "Restore it from version control", file=where)]) from exc

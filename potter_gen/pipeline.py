@@ -9,16 +9,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from potter_gen.build import build_project
-from potter_gen.descriptors import LoadedProtos, load_protos
 from potter_gen.errors import Diagnostic, UsageError, ValidationError, error
-from potter_gen.ir import Project
 from potter_gen.manifest import Invocation, require_manifest
 from potter_gen.plan import Plan, fingerprint, is_in_sync, plan_run
-from potter_gen.render import OutputTree, render_project
+from potter_gen.sources import proto_search_path, sources_unchanged, stamp_sources
 from potter_gen.targets import Layer
 from potter_gen.write import write_tree
+
+if TYPE_CHECKING:  # imported where used: `check` on an unchanged project needs none of them
+    from potter_gen.descriptors import LoadedProtos
+    from potter_gen.ir import Project
+    from potter_gen.render import OutputTree
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,8 @@ def generate_tree(
         ProtoSyntaxError: protoc rejected a file.
         ValidationError: the protos break a potter rule.
     """
+    from potter_gen.descriptors import load_protos
+
     loaded, protoc_diagnostics = load_protos(protos, include_dirs)
     return generate_from_descriptors(loaded, module, protoc_diagnostics, layer, strict)
 
@@ -73,6 +78,9 @@ def generate_from_descriptors(
     Raises:
         ValidationError: the protos break a potter rule (or, with `strict`, need an inference).
     """
+    from potter_gen.build import build_project
+    from potter_gen.render import render_project
+
     project = build_project(loaded, module, strict)
     if not project.rpcs:
         raise ValidationError([_nothing_to_serve(loaded)])
@@ -81,11 +89,13 @@ def generate_from_descriptors(
 
 def _nothing_to_serve(loaded: LoadedProtos) -> Diagnostic:
     """The error for protos that give no RPC to serve (no service, or only client/bidi streaming RPCs)."""
-    names = ", ".join(loaded.display_path(name) for name in loaded.files_to_generate)
+    first, *others = [loaded.display_path(name) for name in loaded.files_to_generate] or [""]
+    # The diagnostic names the first file; the message names only the others, so no file is named twice.
+    where = f" in {', '.join([first, *others])}" if others else ""
     return error(
-        f"{names}: no RPC that potter-gen can serve over REST; it needs a service with a unary or server-streaming RPC",
+        f"no RPC that potter-gen can serve over REST{where}; it needs a service with a unary or server-streaming RPC",
         "Add a service with such an RPC (client and bidi streaming need gRPC, which is not generated yet)",
-        file=loaded.display_path(loaded.files_to_generate[0]) if loaded.files_to_generate else "",
+        file=first,
     )
 
 
@@ -115,12 +125,15 @@ def init_project(
         raise UsageError(
             [error(f"{output} is not empty", "Choose an empty --output directory, or pass --force to write over it", file=str(output))]
         )
+    from potter_gen.descriptors import load_protos
+
     loaded, protoc_diagnostics = load_protos(protos, include_dirs)
     generated = generate_from_descriptors(loaded, module, protoc_diagnostics, layer, strict)
     invocation = Invocation.relative_to(output, list(protos), list(include_dirs), module, layer)
     proto_fingerprint = fingerprint(loaded.file_set.SerializeToString(deterministic=True), module)
+    stamp = _stamp(loaded, protos, include_dirs)
     # Planned as a run over an empty project: every file is created, with its merge base and the manifest.
-    plan = plan_run(None, generated.tree, None, invocation, proto_fingerprint, merge=False)
+    plan = plan_run(None, generated.tree, None, invocation, proto_fingerprint, merge=False, proto_sources=stamp)
     write_tree(output, plan.writes)
     return generated
 
@@ -181,14 +194,30 @@ def run_project(
             invocation.layer,
         )
     proto_paths, include_paths = invocation.resolve(project_dir)
+    unchanged_run = not strict and invocation == manifest.invocation
+    if (
+        unchanged_run
+        and sources_unchanged(manifest.proto_sources, proto_search_path(proto_paths, include_paths))
+        and is_in_sync(project_dir, manifest, manifest.proto_fingerprint)
+    ):
+        return ProjectRun(Plan(()), (), False)  # the same protos: protoc would give the same descriptors
+    from potter_gen.descriptors import load_protos
+
     loaded, protoc_diagnostics = load_protos(proto_paths, include_paths)
     proto_fingerprint = fingerprint(loaded.file_set.SerializeToString(deterministic=True), invocation.module)
-    if not strict and invocation == manifest.invocation and is_in_sync(project_dir, manifest, proto_fingerprint):
+    stamp = _stamp(loaded, proto_paths, include_paths)
+    if unchanged_run and stamp == manifest.proto_sources and is_in_sync(project_dir, manifest, proto_fingerprint):
         return ProjectRun(Plan(()), (), False)
     generated = generate_from_descriptors(loaded, invocation.module, protoc_diagnostics, invocation.layer, strict)
-    plan = plan_run(project_dir, generated.tree, manifest, invocation, proto_fingerprint, merge)
+    plan = plan_run(project_dir, generated.tree, manifest, invocation, proto_fingerprint, merge, stamp)
     written = False
     if write and (markers or not plan.conflicts) and (plan.writes or plan.deletes):
         write_tree(project_dir, plan.markers if markers else plan.writes, plan.deletes)
         written = True
     return ProjectRun(plan, generated.diagnostics, written)
+
+
+def _stamp(loaded: LoadedProtos, protos: Sequence[Path], include_dirs: Sequence[Path]) -> dict[str, str]:
+    """Return the stamp of every file protoc compiled for this run ({} when one cannot be found again)."""
+    names = [file_proto.name for file_proto in loaded.file_set.file]
+    return stamp_sources(names, proto_search_path(protos, include_dirs)) or {}

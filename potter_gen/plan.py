@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 
 from potter_gen import __version__
 from potter_gen.manifest import BASE_DIR, MANIFEST, FileRecord, Invocation, Manifest, read_base, sha256
-from potter_gen.render import OutputTree
 from potter_gen.targets import FileKind
 
 if TYPE_CHECKING:
     from potter_gen.merge import Conflict
+    from potter_gen.render import OutputTree
 
 
 class Action(enum.Enum):
@@ -130,6 +130,7 @@ def plan_run(
     invocation: Invocation,
     proto_fingerprint: str,
     merge: bool,
+    proto_sources: dict[str, str] | None = None,
 ) -> Plan:
     """Plan a run of `generate` (merge=False) or `update` (merge=True).
 
@@ -137,7 +138,8 @@ def plan_run(
     SCAFFOLD files the user deleted recreated, and files the proto no longer
     needs deleted (a SCAFFOLD one only when the user never edited it). With
     `merge`, existing SCAFFOLD files are merged three-way with their base.
-    `project_dir` None plans over an empty project (`init`).
+    `project_dir` None plans over an empty project (`init`). `proto_sources`
+    is the stamp recorded in the manifest (`sources.stamp_sources`).
     """
     old_files = old.files if old else {}
     changes: list[FileChange] = []
@@ -200,7 +202,7 @@ def plan_run(
         else:
             changes.append(FileChange(relative, record.kind, Action.KEEP, disk, None, (), ("the whole file",)))
 
-    manifest = Manifest(__version__, proto_fingerprint, invocation, records, tuple(pending))
+    manifest = Manifest(__version__, proto_fingerprint, invocation, records, tuple(pending), proto_sources or {})
     manifest_text = manifest.to_json().encode()
     if _read(project_dir, MANIFEST) != manifest_text.decode():
         writes[MANIFEST] = manifest_text

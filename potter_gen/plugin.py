@@ -46,6 +46,7 @@ _LAYERS = ("service", "sdk", "both")
 #: Where `layers=both` puts the client SDK, relative to the output directory.
 SDK_DIR = "sdk"
 _SCAFFOLDS = ("all", "missing", "none")
+_NOT_A_REQUEST = "stdin is not a CodeGeneratorRequest (its bytes do not decode); protoc or buf run this plugin (see protoc-gen-potter --help)"
 _USAGE = """\
 usage: protoc-gen-potter [--version | --print-proto-path]
 
@@ -187,8 +188,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     `POTTER_DEBUG=1` prints the traceback of an internal error.
 
     Returns:
-        0 when a response was written (even one carrying an error),
-        1 on an internal failure, 2 on bad command-line arguments.
+        0 when a response was written (even one carrying an error, as for
+        an empty or undecodable request), 1 on an internal failure, 2 on
+        bad command-line arguments or a terminal as stdin.
     """
     args = list(sys.argv[1:] if argv is None else argv)
     if args in (["--version"], ["-V"]):
@@ -197,10 +199,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args == ["--print-proto-path"]:
         print(options_proto_dir())
         return 0
-    if args:
-        stream = sys.stdout if args[0] in ("-h", "--help") else sys.stderr
-        print(_USAGE.format(parameters=_valid_parameters()), end="", file=stream)
-        return 0 if stream is sys.stdout else 2
+    if args and args[0] in ("-h", "--help"):
+        print(_USAGE.format(parameters=_valid_parameters()), end="")
+        return 0
+    if args or sys.stdin.isatty():
+        problem = f"unknown argument '{args[0]}'" if args else "stdin is a terminal, not a CodeGeneratorRequest from protoc or buf"
+        print(f"protoc-gen-potter: error: {problem}\n" + _USAGE.format(parameters=_valid_parameters()), end="", file=sys.stderr)
+        return 2
     data = sys.stdin.buffer.read()
     dump = os.environ.get("POTTER_DUMP_REQUEST")
     if dump:
@@ -209,12 +214,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError as exc:
             print(f"protoc-gen-potter: warning: cannot save the request to POTTER_DUMP_REQUEST={dump}: {exc.strerror}", file=sys.stderr)
     try:
-        request = plugin_pb2.CodeGeneratorRequest.FromString(data)
+        request: plugin_pb2.CodeGeneratorRequest | None = plugin_pb2.CodeGeneratorRequest.FromString(data)
     except DecodeError:
-        print("protoc-gen-potter: stdin is not a CodeGeneratorRequest; protoc or buf run this plugin (see --help)", file=sys.stderr)
-        return 1
+        request = None
     try:
-        response, diagnostics = generate_response(request)
+        response, diagnostics = generate_response(request) if request is not None else (Response(error=error(_NOT_A_REQUEST).format()), ())
+        if request is None or not request.file_to_generate:
+            # Only a person or a broken tool sends this: say it where they look too.
+            print(f"protoc-gen-potter: {response.error}", file=sys.stderr)
         for diagnostic in diagnostics:
             print(diagnostic.format(), file=sys.stderr)
         sys.stdout.buffer.write(response.SerializeToString())

@@ -19,7 +19,7 @@ from functools import cache
 import jinja2
 
 from potter_gen import __version__, resources, samples, typemap
-from potter_gen.format import format_source
+from potter_gen.format import format_sources
 from potter_gen.ir import Field, FieldKind, Message, Project, Rpc, StandardMethod
 from potter_gen.naming import pascal_case
 from potter_gen.targets import TARGETS, FanOut, FileKind, Layer, Target
@@ -49,11 +49,15 @@ def comment_text(text: str) -> str:
 def docstring(text: str, fallback: str = "") -> str:
     """Return a triple-quoted docstring of a proto comment, escaped so it parses as written."""
     body = comment_text(text or fallback).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-    backslashes = len(body[:-1]) - len(body[:-1].rstrip("\\"))
-    if body.endswith('"') and backslashes % 2 == 0:
-        body = body[:-1] + '\\"'  # a bare quote right before the closing quotes would end the string early
     if "\n" in body:
         return f'"""{body}\n"""'
+    if body.endswith('"'):
+        # A quote right before the closing quotes would end the string early;
+        # an unescaped quote and a space is the one form black and ruff both
+        # keep as it is (each rewrites an escaped final quote its own way).
+        if (len(body[:-1]) - len(body[:-1].rstrip("\\"))) % 2:
+            body = body[:-2] + '"'
+        body += " "
     return f'"""{body}"""'
 
 
@@ -164,6 +168,35 @@ def route_runtime_imports(project: Project) -> list[str]:
 
 
 @dataclass(frozen=True)
+class HandlerImports:
+    """The message classes a handler module imports, each list sorted.
+
+    Attributes:
+        application: from `application/messages.py` (requests, responses).
+        domain: from `domain/models.py` (messages reused as a request or
+            response, and the event the handler records).
+    """
+
+    application: list[str]
+    domain: list[str]
+
+
+def handler_imports(project: Project, rpc: Rpc) -> HandlerImports:
+    """Return the message classes the handler module of `rpc` imports (O(1) in the project's size)."""
+    used = {rpc.request.class_name, rpc.response.class_name}
+    application = used & project.application_class_names
+    domain = used - application
+    if rpc.plan and rpc.plan.event:
+        domain.add(rpc.plan.event.class_name)
+    # Case-insensitive first, as Jinja's `sort` filter ordered them before.
+    return HandlerImports(sorted(application, key=_import_order), sorted(domain, key=_import_order))
+
+
+def _import_order(name: str) -> tuple[str, str]:
+    return name.lower(), name
+
+
+@dataclass(frozen=True)
 class SampleCall:
     """A request the generated SDK test sends for one RPC, and the path it must reach.
 
@@ -192,10 +225,34 @@ def imported_classes(messages: Iterable[Message], available: Iterable[str]) -> l
     return sorted(wanted & set(available))
 
 
+class _TemplateCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's own cache of compiled templates, in its per-user temp directory.
+
+    Compiling our templates costs ~0.2 s, most of a small project's `init`;
+    loading them from this cache costs ~10 ms. Entries are keyed by template
+    path and checked against the template's source and the Python version, so
+    a stale entry is never used. A cache that cannot be written is only slower.
+    """
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    try:
+        return _TemplateCache(pattern="potter-gen-%s.cache")
+    except (OSError, RuntimeError):  # no private temp directory to be had
+        return None
+
+
 @cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(resources.templates_dir())),
+        bytecode_cache=_bytecode_cache(),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -212,6 +269,7 @@ def _environment() -> jinja2.Environment:
         route_enum_imports=route_enum_imports,
         route_runtime_imports=route_runtime_imports,
         imported_classes=imported_classes,
+        handler_imports=handler_imports,
         uses_aliases=uses_aliases,
         uses_field=uses_field,
         annotations_text=annotations_text,
@@ -266,10 +324,12 @@ def render_project(project: Project, layer: Layer = Layer.SERVICE) -> OutputTree
         "client_class": f"{client}Client",
         "async_client_class": f"Async{client}Client",
     }
-    tree: OutputTree = {}
+    texts: dict[str, str] = {}
+    kinds: dict[str, FileKind] = {}
     for target in TARGETS[layer]:
         template = env.get_template(target.template)
         for path, extra in _expand(target, project):
-            text = template.render(**context, **extra)
-            tree[path] = OutputFile(format_source(path, text), target.kind)
-    return dict(sorted(tree.items()))
+            texts[path] = template.render(**context, **extra)
+            kinds[path] = target.kind
+    formatted = format_sources(texts)
+    return {path: OutputFile(formatted[path], kinds[path]) for path in sorted(formatted)}

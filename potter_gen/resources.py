@@ -1,16 +1,15 @@
-"""Locate the files potter-gen ships: templates and `potter/options.proto`.
+"""Locate the files potter-gen ships: templates, `potter/options.proto` and the potter-runtime source.
 
 In a built wheel they live inside the package (`potter_gen/templates`,
-`potter_gen/proto`); in a source checkout they are the repository's top-level
-`templates/` and `proto/` directories. Read-only.
+`potter_gen/proto`, `potter_gen/runtime`); in a source checkout they are the
+repository's top-level `templates/`, `proto/` and `runtime/` directories. Read-only.
 """
 
 from __future__ import annotations
 
+import importlib.util
+from functools import cache
 from pathlib import Path
-
-import grpc_tools
-from google.api import resource_pb2
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -18,6 +17,15 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 def _shipped(name: str) -> Path:
     inside = _PACKAGE_DIR / name
     return inside if inside.is_dir() else _PACKAGE_DIR.parent / name
+
+
+@cache
+def _package_dir(module: str) -> Path:
+    """Return where an installed package lives, found without importing it (start-up cost)."""
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(f"{module} is not installed; reinstall potter-gen")
+    return Path(next(iter(spec.submodule_search_locations))).resolve()
 
 
 def templates_dir() -> Path:
@@ -30,11 +38,16 @@ def options_proto_dir() -> Path:
     return _shipped("proto")
 
 
+def runtime_dir() -> Path:
+    """Return the potter-runtime source distribution (a directory with its `pyproject.toml`) pip can install."""
+    return _shipped("runtime")
+
+
 def well_known_types_dir() -> Path:
     """Return grpc_tools' include directory with `google/protobuf/*.proto`."""
-    return Path(grpc_tools.__file__).resolve().parent / "_proto"
+    return _package_dir("grpc_tools") / "_proto"
 
 
 def googleapis_dir() -> Path:
     """Return the include directory of googleapis-common-protos: `google/api/*.proto` (resource, http, …)."""
-    return Path(resource_pb2.__file__).resolve().parent.parent.parent
+    return _package_dir("google.api").parent.parent

@@ -245,7 +245,8 @@ def _partial_update(
         sent = request.field_by_python_name(name) if arg.source.startswith("request.") else None
         state_field = aggregate.state.field(sent.name) if sent is not None else None
         if sent is not None and state_field is not None and state_field.annotation == sent.annotation:
-            kept.append(Assignment(arg.target, f'{arg.source} if "{name}" in paths else aggregate.state.{state_field.python_name}'))
+            # Parenthesised: black and ruff format then split a long one the same way.
+            kept.append(Assignment(arg.target, f'({arg.source} if "{name}" in paths else aggregate.state.{state_field.python_name})'))
         else:
             kept.append(arg)
     return call, tuple(kept)

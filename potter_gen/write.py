@@ -61,6 +61,7 @@ def _outside(shown: Path, root: Path, paths: Iterable[str], verb: str) -> list[D
     """
     problems: list[Diagnostic] = []
     links: dict[Path, list[str]] = {}
+    safe: set[Path] = set()  # directories already seen to be no link out (files share them)
     for relative in paths:
         if not is_project_path(relative):
             problems.append(
@@ -74,9 +75,12 @@ def _outside(shown: Path, root: Path, paths: Iterable[str], verb: str) -> list[D
         here = root
         for part in PurePosixPath(relative).parts:
             here = here / part
+            if here in safe:
+                continue
             if here.is_symlink() and not here.resolve().is_relative_to(root):
                 links.setdefault(here, []).append(relative)
                 break
+            safe.add(here)
     for link, through in links.items():
         shown_link = shown / link.relative_to(root)
         count = f"{len(through)} files" if len(through) > 1 else through[0]

@@ -1,15 +1,51 @@
-"""Shared test helpers: repository paths and output-tree comparison."""
+"""Shared test helpers: repository paths, the ../shared corpus guard and output-tree comparison."""
 
 from __future__ import annotations
 
 import difflib
+import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_PROTOS = REPO.parent / "shared" / "protos"
+#: The corpus beside the repository (`../shared`): protos and the bench generator. A clone made
+#: elsewhere lacks it; tests reading it skip (or fail with CI=true) through `require_shared`.
+SHARED = REPO.parent / "shared"
+SHARED_PROTOS = SHARED / "protos"
 EXAMPLE_PROTO = REPO / "examples" / "library" / "library.proto"
+_SHARED_SKIP = "needs the ../shared corpus"
+
+
+def require_shared(*paths: Path) -> None:
+    """Skip the calling test when one of `paths` lies in ../shared and is missing.
+
+    Paths outside ../shared are not checked (a missing one is the test's own failure).
+
+    Raises:
+        pytest.skip.Exception: a path is missing (a clone with nothing beside it).
+        pytest.fail.Exception: a path is missing and the environment variable CI is `true`,
+            where the whole suite must run.
+    """
+    shared = SHARED.resolve()
+    missing = [p for p in paths if p.resolve().is_relative_to(shared) and not p.exists()]
+    if not missing:
+        return
+    message = f"{_SHARED_SKIP}: {missing[0].resolve()} is missing"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{message} (CI=true: the shared corpus must be beside the clone)", pytrace=False)
+    pytest.skip(message)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say in one line how many tests were skipped for want of ../shared, and why."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if _SHARED_SKIP in str(getattr(r, "longrepr", ""))]
+    if skipped:
+        terminalreporter.write_line(
+            f"{len(skipped)} tests skipped: they read {SHARED.resolve()}, which is missing "
+            "(the shared protos and bench corpus beside the clone); CI=true makes this an error.",
+            yellow=True,
+        )
 
 
 def read_tree(root: Path) -> dict[str, bytes]:
@@ -17,8 +53,48 @@ def read_tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+def _content_diff(path: str, expected: bytes, actual: bytes) -> list[str]:
+    """Return the unified diff of one file's two versions, naming what a line diff cannot show."""
+    lines = list(
+        difflib.unified_diff(
+            expected.decode(errors="replace").splitlines(),
+            actual.decode(errors="replace").splitlines(),
+            f"expected/{path}",
+            f"actual/{path}",
+            lineterm="",
+        )
+    )
+    if lines:
+        return lines
+    # splitlines() hides line endings and a final newline; the bytes still differ.
+    if expected.replace(b"\r\n", b"\n") == actual.replace(b"\r\n", b"\n"):
+        return [f"line endings differ: {path} (expected {_endings(expected)}, actual {_endings(actual)})"]
+    if expected.rstrip(b"\r\n") == actual.rstrip(b"\r\n"):
+        return [f"final newline differs: {path} (expected {_ending(expected)}, actual {_ending(actual)})"]
+    return [f"bytes differ: {path} (same lines)"]
+
+
+def _endings(content: bytes) -> str:
+    return "CRLF" if b"\r\n" in content else "LF"
+
+
+def _ending(content: bytes) -> str:
+    trailing = content[len(content.rstrip(b"\r\n")) :]
+    return repr(trailing.decode()) if trailing else "none"
+
+
 def tree_diff(expected: dict[str, bytes], actual: dict[str, bytes]) -> str:
-    """Return a readable report of how two trees differ ("" when equal)."""
+    """Return a readable report of how two trees differ ("" when equal, byte for byte).
+
+    Args:
+        expected: POSIX relative path → bytes, as `read_tree` returns.
+        actual: the same for the tree under test.
+
+    Returns:
+        One line per missing or unexpected file and, per file whose bytes differ, its unified
+        diff, or one line naming the difference a line diff cannot show (line endings, the
+        final newline).
+    """
     lines = []
     for path in sorted(expected.keys() - actual.keys()):
         lines.append(f"missing: {path}")
@@ -26,15 +102,7 @@ def tree_diff(expected: dict[str, bytes], actual: dict[str, bytes]) -> str:
         lines.append(f"unexpected: {path}")
     for path in sorted(expected.keys() & actual.keys()):
         if expected[path] != actual[path]:
-            lines.extend(
-                difflib.unified_diff(
-                    expected[path].decode(errors="replace").splitlines(),
-                    actual[path].decode(errors="replace").splitlines(),
-                    f"expected/{path}",
-                    f"actual/{path}",
-                    lineterm="",
-                )
-            )
+            lines.extend(_content_diff(path, expected[path], actual[path]))
     return "\n".join(lines)
 
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from potter_gen.format import format_source
+from potter_gen.format import format_user_source
 from potter_gen.merge.collect import ImportName, code, import_names, imports, is_docstring, key_of, keyed
 from potter_gen.merge.result import Conflict, MergeResult, MergeStatus
 
@@ -378,6 +378,6 @@ def merge_file(path: str, base: str | None, ours: str, theirs: str) -> MergeResu
     text = ours_module.with_changes(body=body).code
     if merger.conflicts:
         return MergeResult(MergeStatus.CONFLICTED, _with_markers(text, merger), tuple(merger.conflicts), tuple(merger.kept))
-    text = format_source(path, text)
+    text = format_user_source(path, text)
     status = MergeStatus.UNCHANGED if text == ours else MergeStatus.MERGED
     return MergeResult(status, text, (), tuple(merger.kept))

@@ -22,13 +22,22 @@ if TYPE_CHECKING:
         NotImplementedRpcError,
         ServiceError,
     )
-    from potter_runtime.event_store import EventStore, NewEvent, SqlEventStore, StoredEvent
+    from potter_runtime.event_store import SqlEventStore
     from potter_runtime.handlers import CommandHandler, QueryHandler
     from potter_runtime.messages import DomainEvent, Message, ProtoEnum, ValueObject
     from potter_runtime.pagination import paginate
     from potter_runtime.repository import EventSourcedRepository, Repository
     from potter_runtime.rest import ProblemDetails, install_error_handlers
     from potter_runtime.settings import ServiceSettings
+    from potter_runtime.store import (
+        EventMetadata,
+        EventStore,
+        NewEvent,
+        Snapshot,
+        SqlAlchemyEventStore,
+        StoredEvent,
+        open_event_store,
+    )
     from potter_runtime.updates import update_paths
 
 __version__ = "0.1.0"
@@ -39,17 +48,19 @@ _SUBMODULE = {
     "AsyncClient": "client",
     "Client": "client",
     "RetryPolicy": "client",
+    "Snapshot": "store",
     "Route": "client",
     "CommandHandler": "handlers",
     "ConcurrencyError": "errors",
     "DeadlineExceededError": "errors",
     "DomainError": "errors",
     "DomainEvent": "messages",
+    "EventMetadata": "store",
     "EventSourcedRepository": "repository",
-    "EventStore": "event_store",
+    "EventStore": "store",
     "InvalidArgumentError": "errors",
     "Message": "messages",
-    "NewEvent": "event_store",
+    "NewEvent": "store",
     "NotFoundError": "errors",
     "NotImplementedRpcError": "errors",
     "ProblemDetails": "rest",
@@ -58,10 +69,12 @@ _SUBMODULE = {
     "Repository": "repository",
     "ServiceError": "errors",
     "ServiceSettings": "settings",
+    "SqlAlchemyEventStore": "store",
     "SqlEventStore": "event_store",
-    "StoredEvent": "event_store",
+    "StoredEvent": "store",
     "ValueObject": "messages",
     "install_error_handlers": "rest",
+    "open_event_store": "store",
     "paginate": "pagination",
     "update_paths": "updates",
 }
@@ -76,6 +89,7 @@ __all__ = [
     "DeadlineExceededError",
     "DomainError",
     "DomainEvent",
+    "EventMetadata",
     "EventSourcedRepository",
     "EventStore",
     "InvalidArgumentError",
@@ -91,11 +105,14 @@ __all__ = [
     "Route",
     "ServiceError",
     "ServiceSettings",
+    "Snapshot",
+    "SqlAlchemyEventStore",
     "SqlEventStore",
     "StoredEvent",
     "ValueObject",
     "__version__",
     "install_error_handlers",
+    "open_event_store",
     "paginate",
     "update_paths",
 ]

@@ -9,10 +9,13 @@ from __future__ import annotations
 import uuid
 from typing import Any, Generic, Protocol, TypeVar
 
+from pydantic import ValidationError
+
 from potter_runtime.aggregate import AggregateRoot
 from potter_runtime.errors import NotFoundError
-from potter_runtime.event_store import EventStore, NewEvent, StoredEvent
 from potter_runtime.messages import IGNORE_UNKNOWN_FIELDS, DomainEvent
+from potter_runtime.store import EventStore, NewEvent, Snapshot, StoredEvent
+from potter_runtime.store.snapshots import SnapshotPolicy, schema_fingerprint
 
 AggT = TypeVar("AggT", bound=AggregateRoot[Any])
 AggCo = TypeVar("AggCo", bound=AggregateRoot[Any])
@@ -53,11 +56,29 @@ class EventSourcedRepository(Generic[AggT]):
         store: Where event streams are kept.
         aggregate_class: The aggregate class; its ``aggregate_type`` names the
             streams and its ``event_types`` decodes stored events.
+        snapshots: When to save a snapshot of the aggregate's ``state``; loading
+            then starts from the latest snapshot whose state schema fingerprint
+            matches the current state model. None (the default) never reads
+            or writes snapshots: every load replays the whole stream.
+            Snapshots hold ``state`` only; an aggregate keeping other attributes
+            derived from events must not use them.
+        state_projection: Write the aggregate's state to the state projection
+            (``potter_runtime.readmodels.StateReadModel``) in each append's
+            transaction; False (the default) leaves the projection alone.
     """
 
-    def __init__(self, store: EventStore, aggregate_class: type[AggT]) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        aggregate_class: type[AggT],
+        *,
+        snapshots: SnapshotPolicy | None = None,
+        state_projection: bool = False,
+    ) -> None:
         self.store = store
         self.aggregate_class = aggregate_class
+        self.snapshots = snapshots
+        self.state_projection = state_projection
 
     def new(self, aggregate_id: str | None = None) -> AggT:
         """Create an unsaved aggregate with no events.
@@ -82,14 +103,36 @@ class EventSourcedRepository(Generic[AggT]):
         Raises:
             KeyError: A stored event type is missing from ``event_types``.
         """
-        stored = await self.store.load(
-            self.aggregate_class.aggregate_type, aggregate_id
-        )
-        if not stored:
-            return None
         aggregate = self.aggregate_class(aggregate_id)
-        aggregate.replay((self._decode(event) for event in stored), stored[-1].version)
+        if self.snapshots is not None:
+            await self._restore_snapshot(aggregate)
+        stored = await self.store.load(
+            self.aggregate_class.aggregate_type,
+            aggregate_id,
+            after_version=aggregate.version,
+        )
+        if not stored and aggregate.version == 0:
+            return None
+        version = stored[-1].version if stored else aggregate.version
+        aggregate.replay((self._decode(event) for event in stored), version)
         return None if aggregate.deleted else aggregate
+
+    async def _restore_snapshot(self, aggregate: AggT) -> None:
+        """Set the aggregate's state and version from its snapshot, when one fits."""
+        snapshot = await self.store.load_snapshot(
+            self.aggregate_class.aggregate_type, aggregate.id
+        )
+        state_model = type(aggregate.state)
+        if (
+            snapshot is None
+            or snapshot.schema_fingerprint != schema_fingerprint(state_model)
+        ):
+            return  # none yet, or taken under another state shape: replay every event
+        try:
+            aggregate.state = state_model.model_validate(snapshot.state)
+        except ValidationError:
+            return  # unreadable despite the fingerprint: replaying is always correct
+        aggregate.version = snapshot.version
 
     async def get(self, aggregate_id: str) -> AggT:
         """Load an aggregate that must exist.
@@ -122,10 +165,33 @@ class EventSourcedRepository(Generic[AggT]):
         events = [_encode(event) for event in aggregate.pending_events]
         if not events:
             return
+        old_version = aggregate.version
+        projected = self.state_projection and not aggregate.deleted
         version = await self.store.append(
-            self.aggregate_class.aggregate_type, aggregate.id, aggregate.version, events
+            self.aggregate_class.aggregate_type,
+            aggregate.id,
+            old_version,
+            events,
+            state=aggregate.state.model_dump(mode="json") if projected else None,
+            deleted=self.state_projection and aggregate.deleted,
         )
         aggregate.mark_committed(version)
+        if (
+            self.snapshots is not None
+            and self.snapshots.is_due(old_version, version)
+            and not aggregate.deleted
+        ):
+            # After the commit, in its own transaction: a lost snapshot only
+            # makes the next load replay more events.
+            await self.store.save_snapshot(
+                Snapshot(
+                    aggregate_type=self.aggregate_class.aggregate_type,
+                    aggregate_id=aggregate.id,
+                    version=version,
+                    state=aggregate.state.model_dump(mode="json"),
+                    schema_fingerprint=schema_fingerprint(type(aggregate.state)),
+                )
+            )
 
     async def list(self) -> list[AggT]:
         """Return every non-deleted aggregate of this type, in creation order.

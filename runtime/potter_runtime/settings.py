@@ -6,7 +6,10 @@ Generated ``settings.py`` files subclass ``ServiceSettings`` and set the default
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from potter_runtime.store.snapshots import SnapshotPolicy
 
 
 class ServiceSettings(BaseSettings):
@@ -17,6 +20,9 @@ class ServiceSettings(BaseSettings):
         port: TCP port of the HTTP server (env ``PORT``).
         database_url: SQLAlchemy async URL of the event store (env ``DATABASE_URL``).
         log_level: uvicorn log level name (env ``LOG_LEVEL``).
+        snapshot_interval: Events between aggregate snapshots (env
+            ``SNAPSHOT_INTERVAL``, int >= 0); 0, the default, takes none and
+            replays every stream in full.
     """
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
@@ -25,3 +31,8 @@ class ServiceSettings(BaseSettings):
     port: int = 8000
     database_url: str
     log_level: str = "info"
+    snapshot_interval: int = Field(default=0, ge=0)
+
+    def snapshot_policy(self) -> SnapshotPolicy | None:
+        """Return the repositories' snapshot policy, or None when snapshots are off."""
+        return SnapshotPolicy(self.snapshot_interval) if self.snapshot_interval else None

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from potter_gen.cli import main
 from potter_gen.pipeline import generate_tree
 from potter_gen.plugin import generate_response
-from tests.conftest import REPO, SHARED_PROTOS, read_tree
+from tests.conftest import REPO, SHARED_PROTOS, read_tree, require_shared
 from tests.plugin.helpers import request_for
 
 PLAIN = "golden/plain/shelf.proto"
@@ -39,6 +39,7 @@ def test_without_strict_the_same_inferences_are_notes(in_repo: Path) -> None:
 
 
 def test_strict_leaves_an_explicit_project_unchanged(tmp_path: Path) -> None:
+    require_shared(EXPLICIT)
     strict = CliRunner().invoke(main, ["init", "--strict", "--proto", str(EXPLICIT), "-o", str(tmp_path / "strict")])
     plain = CliRunner().invoke(main, ["init", "--proto", str(EXPLICIT), "-o", str(tmp_path / "plain")])
 

@@ -6,13 +6,18 @@ installs the generated project, runs its ruff, mypy and tests, then starts
 `python -m library` on a free port and drives create, get, update, list and
 delete over real HTTP, checking the events in the SQLite file; then
 `potter-gen sdk` makes the client package, which is installed, linted,
-tested, and used against the same running service.
+tested, and used against the same running service. And the README's Usage,
+run as written with potter-gen on PATH and no venv active: `potter-gen init`,
+then the generated project's `make install test run`, which installs
+potter-runtime from the potter-gen wheel (no index holds it) and serves.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -68,6 +73,8 @@ def test_wheel_ships_templates_and_options_proto(wheels: Path) -> None:
     assert "potter_gen/templates/service/.env.example.j2" in names
     assert "potter_gen/templates/sdk/src/{sdk_package}/client.py.j2" in names
     assert "potter_gen/templates/_macros/messages.j2" in names
+    assert "potter_gen/runtime/pyproject.toml" in names
+    assert "potter_gen/runtime/potter_runtime/__init__.py" in names
 
 
 @pytest.fixture(scope="module")
@@ -191,3 +198,54 @@ def test_readme_sdk_example_runs_against_the_running_service(venv: Path, sdk: Pa
     assert output.split() == ["Dune", "3", "404", "NOT_FOUND"]
     with sqlite3.connect(database) as connection:
         assert connection.execute("SELECT event_type FROM events").fetchall() == [("library.book.created",)]
+
+
+def _path_without_venvs() -> str:
+    """Return $PATH without any virtualenv's bin directory: a shell with no venv active."""
+    return os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if p and not (Path(p).parent / "pyvenv.cfg").exists())
+
+
+def test_readme_usage_then_make_install_test_run_with_no_venv_active(venv: Path, tmp_path: Path) -> None:
+    """README "Usage" as written: init from the clone, then the generated README's `make install test run` serves.
+
+    potter-gen is on PATH as `pipx` puts it (a link to the script in its own
+    venv); no venv is active, so the generated Makefile makes its own `.venv/`
+    and installs potter-runtime from the potter-gen wheel (`potter-gen
+    runtime`): no package index holds it.
+    """
+    on_path = tmp_path / "bin"
+    on_path.mkdir()
+    (on_path / "potter-gen").symlink_to(venv / "potter-gen")
+    clone = tmp_path / "clone"
+    shutil.copytree(REPO / "examples", clone / "examples")
+    (usage,) = [block for block in section_blocks("sh", "## Usage") if "potter-gen init" in block]
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if key not in ("VIRTUAL_ENV", "PYTHONPATH", "MAKEFLAGS", "MAKELEVEL")}
+    env.update(PATH=f"{on_path}{os.pathsep}{_path_without_venvs()}", PORT=str(port))
+    log = tmp_path / "usage.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            ["bash", "-euo", "pipefail", "-c", usage], cwd=clone, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            try:
+                wait_until_serving(f"http://127.0.0.1:{port}", process, timeout=900)  # pip installs first
+            except RuntimeError as exc:
+                pytest.fail(f"{exc}; the snippet printed:\n{log.read_text()}")
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+                created = client.post("/api/v1/books", json={"title": "Dune", "author": "Frank Herbert", "copies": 3})
+                assert created.status_code == 201, created.text
+                got = client.get(f"/api/v1/books/{created.json()['bookId']}")
+                assert got.json()["book"]["title"] == "Dune"
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)  # make and the server it started, nothing else
+            process.wait(timeout=30)
+
+    project = clone / "library-service"
+    (steps,) = section_blocks("sh", "# LibraryService", readme=project / "README.md")
+    assert "cd library-service && make install test run" in usage
+    assert steps == "make install test run\n"  # what the generated README says is what ran
+    assert re.search(r"\b\d+ passed\b", log.read_text()), log.read_text()  # make test ran the generated tests
+    assert (project / ".venv" / "bin" / "python").is_file()
+    installed = run([str(project / ".venv" / "bin" / "python"), "-c", "import potter_runtime; print(potter_runtime.__file__)"])
+    assert str(project / ".venv") in installed  # installed into the project's own venv, not imported from elsewhere

@@ -18,7 +18,7 @@ import pytest
 
 from potter_gen.pipeline import generate_tree
 from potter_gen.targets import Layer
-from tests.conftest import REPO, read_tree, tree_diff
+from tests.conftest import REPO, read_tree, require_shared, tree_diff
 
 CASES = sorted(p.parent.name for p in (REPO / "golden").glob("*/case.yml"))
 BIN = Path(sys.executable).parent
@@ -33,6 +33,7 @@ def _update(request: pytest.FixtureRequest) -> bool:
 def test_golden_tree(golden, in_repo: Path, request: pytest.FixtureRequest) -> None:  # type: ignore[no-untyped-def]
     """The generated tree and diagnostics equal the recorded ones, byte for byte."""
     protos, include = [Path(p) for p in golden["protos"]], [Path(p) for p in golden.get("include") or []]
+    require_shared(*(REPO / p for p in protos))
     differences = []
     for layer, directory in LAYER_DIRS.items():
         generated = generate_tree(protos, include, layer=layer)

@@ -35,11 +35,12 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from potter_gen import pipeline
-from potter_gen.format import _MODE, format_source
+from potter_gen import render as render_module
+from potter_gen.format import format_user_source
 from potter_gen.merge import MergeResult, MergeStatus, merge_file
 from potter_gen.render import OutputFile
 from potter_gen.targets import FileKind, Layer
+from tests.black_style import BLACK_MODE
 from tests.scenarios.workspace import GET, Workspace
 
 PATH = "src/shop/application/handlers.py"
@@ -166,7 +167,7 @@ class Module:
         for item in self.items:
             lines += ["", ""]
             lines += item.render("") if isinstance(item, Func) else item.render()
-        return format_source(PATH, "\n".join(lines) + "\n")
+        return format_user_source(PATH, "\n".join(lines) + "\n")
 
 
 def base_module() -> Module:
@@ -375,7 +376,7 @@ def apply_generator(ops: list[Op]) -> GeneratorEdits:
 def assert_clean(text: str) -> None:
     """The text parses, is black-clean in potter-gen's mode, and imports exactly the message types it uses."""
     module = cst.parse_module(text)
-    assert black.format_str(text, mode=_MODE) == text
+    assert black.format_str(text, mode=BLACK_MODE) == text
     imports = [s for s in module.body if isinstance(s, cst.SimpleStatementLine) and isinstance(s.body[0], cst.ImportFrom)]
     imported = {w for s in imports for w in re.findall(r"\w+", module.code_for_node(s))}
     code = module.with_changes(body=[s for s in module.body if s not in imports]).code
@@ -504,7 +505,7 @@ def test_a_conflict_writes_nothing_through_the_cli(workspace: Workspace, user_sc
     base = base_module().render()
     ours, theirs = apply_user(user_script).model.render(), apply_generator(generator_script).model.render()
     assert merge_file(GET, base, ours, theirs).status is MergeStatus.CONFLICTED
-    real_render = pipeline.render_project
+    real_render = render_module.render_project
 
     def render(project: object, layer: Layer = Layer.SERVICE) -> dict[str, OutputFile]:
         tree = real_render(project, layer)  # type: ignore[arg-type]
@@ -515,7 +516,7 @@ def test_a_conflict_writes_nothing_through_the_cli(workspace: Workspace, user_sc
         workspace.write(GET, ours)
         workspace.write(f".potter/base/{GET}", base)
         before = workspace.snapshot()
-        with mock.patch.object(pipeline, "render_project", render):
+        with mock.patch.object(render_module, "render_project", render):  # the pipeline imports it when it renders
             result = workspace.cli("update")
             assert result.exit_code == 1, result.output
             assert f"{GET}:" in result.output and "conflict: GetItemHandler.handle" in result.output

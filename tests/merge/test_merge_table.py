@@ -16,8 +16,9 @@ import black
 import libcst as cst
 import pytest
 
-from potter_gen.format import _MODE, format_source
+from potter_gen.format import format_user_source
 from potter_gen.merge import MergeResult, MergeStatus, merge_file
+from tests.black_style import BLACK_MODE
 
 PATH = "src/shop/application/commands/archive_item.py"
 
@@ -80,7 +81,7 @@ class Case:
     def expected_text(self) -> str:
         if self.expected is not None:
             return self.expected
-        return format_source(PATH, apply(apply(self.base, self.ours), self.theirs))
+        return format_user_source(PATH, apply(apply(self.base, self.ours), self.theirs))
 
 
 # Frequently used edits.
@@ -316,13 +317,13 @@ CASES = [
 def _merge(case: Case) -> tuple[MergeResult, tuple[str, str, str]]:
     base, ours, theirs = case.texts()
     for text in (base, ours, theirs):  # the inputs are what black would write
-        assert format_source(PATH, text) == text, text
+        assert format_user_source(PATH, text) == text, text
     return merge_file(PATH, base, ours, theirs), (base, ours, theirs)
 
 
 def _assert_clean(text: str) -> None:
     cst.parse_module(text)
-    assert black.format_str(text, mode=_MODE) == text
+    assert black.format_str(text, mode=BLACK_MODE) == text
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -15,9 +15,12 @@ SECTION = "## protoc and buf"
 _BLOCK = re.compile(r"^```(?P<lang>\w+)\n(?P<body>.*?)^```$", re.M | re.S)
 
 
-def section_blocks(lang: str, section: str = SECTION) -> list[str]:
-    """Return the bodies of the README section's fenced code blocks tagged `lang`, in order."""
-    text = (REPO / "README.md").read_text()
+def section_blocks(lang: str, section: str = SECTION, readme: Path = REPO / "README.md") -> list[str]:
+    """Return the bodies of the fenced code blocks tagged `lang` in `readme`'s section, in order.
+
+    The section runs from the line `section` (a heading) to the next `## ` heading.
+    """
+    text = readme.read_text()
     start = text.index(section)
     end = text.find("\n## ", start + len(section))
     return [m["body"] for m in _BLOCK.finditer(text[start : end if end >= 0 else None]) if m["lang"] == lang]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from potter_gen.targets import Layer
-from tests.conftest import EXAMPLE_PROTO, REPO, read_tree, tree_diff
+from tests.conftest import EXAMPLE_PROTO, REPO, read_tree, require_shared, tree_diff
 from tests.plugin.helpers import BUF, PROTOS, init_tree, require_tool
 from tests.plugin.readme import run_snippet, section_blocks, snippet
 
@@ -45,6 +45,7 @@ def test_readme_protoc_command_gives_what_init_writes(tmp_path: Path) -> None:
 def test_buf_generate_gives_what_init_writes(name: str, tmp_path: Path) -> None:
     require_tool(BUF, "run `make tools` to install the buf CLI")
     proto = PROTOS[name]
+    require_shared(proto)
     workspace = tmp_path / "workspace"
     (workspace / "proto").mkdir(parents=True)
     shutil.copy(proto, workspace / "proto" / proto.name)

@@ -7,6 +7,7 @@ Trees are compared byte for byte with what `potter-gen init` writes (its
 from __future__ import annotations
 
 import os
+import pty
 import shutil
 import subprocess
 from pathlib import Path
@@ -18,7 +19,7 @@ from potter_gen import __version__
 from potter_gen.pipeline import generate_tree, init_project
 from potter_gen.resources import options_proto_dir
 from potter_gen.targets import FileKind, Layer
-from tests.conftest import EXAMPLE_PROTO, read_tree, tree_diff
+from tests.conftest import EXAMPLE_PROTO, read_tree, require_shared, tree_diff
 from tests.plugin.helpers import (
     CART,
     DATA,
@@ -43,6 +44,7 @@ def _plugin(*args: str, stdin: bytes = b"", env: dict[str, str] | None = None) -
 @pytest.mark.parametrize("name", PROTOS)
 def test_protoc_gives_exactly_what_init_writes(name: str, tmp_path: Path) -> None:
     proto = PROTOS[name]
+    require_shared(proto)
     out = tmp_path / "plugin"
     out.mkdir()
 
@@ -56,6 +58,7 @@ def test_protoc_gives_exactly_what_init_writes(name: str, tmp_path: Path) -> Non
 @pytest.mark.parametrize("name", PROTOS)
 def test_protoc_sdk_layer_gives_exactly_what_sdk_writes(name: str, tmp_path: Path) -> None:
     proto = PROTOS[name]
+    require_shared(proto)
     out = tmp_path / "plugin"
     out.mkdir()
 
@@ -222,21 +225,57 @@ def test_help_prints_usage_and_the_parameters() -> None:
     assert "module=NAME, layers=service|sdk|both, project_dir=DIR, scaffolds=all|missing|none, strict=true|false" in run.stdout.decode()
 
 
-def test_unknown_argument_prints_usage_and_exits_2() -> None:
-    run = _plugin("--potter_out=x")
+def test_unknown_argument_is_named_before_the_usage_and_exits_2() -> None:
+    run = _plugin("--bogus")
 
     assert run.returncode == 2
-    assert run.stderr.decode().startswith("usage: protoc-gen-potter")
-
-
-def test_stdin_that_is_not_a_request_is_one_line_and_exit_1() -> None:
-    run = _plugin(stdin=b"\xff\xff\xff not a protobuf")
-
-    assert run.returncode == 1
+    lines = run.stderr.decode().splitlines()
+    assert lines[0] == "protoc-gen-potter: error: unknown argument '--bogus'"
+    assert lines[1].startswith("usage: protoc-gen-potter")
     assert run.stdout == b""
-    assert run.stderr.decode().splitlines() == [
-        "protoc-gen-potter: stdin is not a CodeGeneratorRequest; protoc or buf run this plugin (see --help)"
-    ]
+
+
+def _answered_error(run: subprocess.CompletedProcess[bytes]) -> str:
+    """Return the `error` of the response the plugin wrote, checking it wrote no file and exited 0."""
+    assert run.returncode == 0, run.stderr.decode()
+    response = plugin_pb2.CodeGeneratorResponse.FromString(run.stdout)
+    assert not response.file
+    assert "Traceback" not in run.stderr.decode()
+    assert run.stderr.decode() == f"protoc-gen-potter: {response.error}\n"
+    return response.error
+
+
+def test_empty_request_is_answered_with_an_error() -> None:
+    """`protoc-gen-potter < /dev/null`: an empty request names no file; the response says so."""
+    with open(os.devnull, "rb") as devnull:
+        run = subprocess.run([str(PLUGIN)], stdin=devnull, capture_output=True, check=False)
+
+    assert _answered_error(run) == (
+        "error: the CodeGeneratorRequest names no file to generate; protoc or buf run this plugin "
+        "with the protos to generate (see protoc-gen-potter --help)."
+    )
+
+
+def test_stdin_that_is_not_a_request_is_answered_with_an_error() -> None:
+    assert _answered_error(_plugin(stdin=b"\xff\xff\xff not a protobuf")) == (
+        "error: stdin is not a CodeGeneratorRequest (its bytes do not decode); protoc or buf run this plugin "
+        "(see protoc-gen-potter --help)."
+    )
+
+
+def test_a_terminal_as_stdin_is_a_usage_error() -> None:
+    """Run by hand with nothing piped in, the plugin says what it is instead of waiting for a request."""
+    leader, follower = pty.openpty()
+    try:
+        run = subprocess.run([str(PLUGIN)], stdin=follower, capture_output=True, check=False)
+    finally:
+        os.close(leader)
+        os.close(follower)
+
+    assert run.returncode == 2
+    lines = run.stderr.decode().splitlines()
+    assert lines[0] == "protoc-gen-potter: error: stdin is a terminal, not a CodeGeneratorRequest from protoc or buf"
+    assert lines[1].startswith("usage: protoc-gen-potter")
 
 
 def test_internal_error_is_one_line_and_exit_1() -> None:

@@ -18,7 +18,7 @@ from potter_gen.pipeline import generate_tree
 from potter_gen.plugin import PARAMETERS, PluginOptions, generate_response, parse_parameter, select_files
 from potter_gen.render import OutputFile
 from potter_gen.targets import FileKind, Layer
-from tests.conftest import EXAMPLE_PROTO, tree_diff
+from tests.conftest import EXAMPLE_PROTO, require_shared, tree_diff
 from tests.plugin.helpers import (
     CART,
     DATA,
@@ -81,6 +81,7 @@ def test_load_request_rejects_a_file_to_generate_missing_from_proto_file() -> No
 
 @pytest.mark.parametrize("name", PROTOS)
 def test_response_with_all_scaffolds_is_the_cli_tree(name: str) -> None:
+    require_shared(PROTOS[name])
     response, diagnostics = generate_response(request_for([PROTOS[name]], parameter="scaffolds=all"))
 
     assert not response.HasField("error"), response.error

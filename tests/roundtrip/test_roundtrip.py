@@ -23,7 +23,7 @@ from google.protobuf import descriptor_pb2
 from potter_gen.build import build_project
 from potter_gen.descriptors import load_protos
 from potter_gen.render import sdk_package
-from tests.conftest import REPO
+from tests.conftest import REPO, require_shared
 
 CASES = sorted(p.parent.name for p in (REPO / "golden").glob("*/case.yml"))
 SCRIPT = Path(__file__).resolve().parent / "roundtrip_check.py"
@@ -65,6 +65,7 @@ def run_roundtrip(spec: dict[str, object], source_dirs: list[Path], work: Path) 
 @pytest.mark.parametrize("case", CASES)
 def test_models_round_trip_through_json_and_binary(case: str, tmp_path: Path) -> None:
     golden = yaml.safe_load((REPO / "golden" / case / "case.yml").read_text())
+    require_shared(*(REPO / p for p in golden["protos"]))
     spec, _ = roundtrip_spec([REPO / p for p in golden["protos"]], [REPO / p for p in golden.get("include") or []])
     for directory in ("tree", "sdk"):
         shutil.copytree(REPO / "golden" / case / directory / "src", tmp_path / directory)

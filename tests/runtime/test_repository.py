@@ -6,12 +6,8 @@ import uuid
 
 import pytest
 
-from potter_runtime import (
-    ConcurrencyError,
-    EventSourcedRepository,
-    NotFoundError,
-    SqlEventStore,
-)
+from potter_runtime import ConcurrencyError, EventSourcedRepository, NotFoundError
+from potter_runtime.store.sqlite import SqliteEventStore as SqlEventStore
 
 from .items import Item, ItemCreated, ItemDeleted, ItemRenamed
 

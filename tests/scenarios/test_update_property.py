@@ -34,7 +34,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
-from potter_gen.format import _MODE
+from tests.black_style import BLACK_MODE
 from tests.scenarios.workspace import AGGREGATE, Workspace
 
 # -- the proto, as a small model ------------------------------------------------------------
@@ -203,7 +203,7 @@ def assert_python_clean(ws: Workspace) -> None:
             continue
         text = data.decode()
         cst.parse_module(text)
-        assert black.format_str(text, mode=_MODE) == text, f"{relative} is not black-clean"
+        assert black.format_str(text, mode=BLACK_MODE) == text, f"{relative} is not black-clean"
         _CLEAN.add(digest)
 
 

@@ -11,7 +11,7 @@ from potter_gen.build import build_project
 from potter_gen.descriptors import load_protos
 from potter_gen.errors import ProtoLocation, Severity, ValidationError
 from potter_gen.ir import MessageRole, Project, Role, StandardMethod
-from tests.conftest import REPO, SHARED_PROTOS
+from tests.conftest import REPO, SHARED_PROTOS, require_shared
 
 SIMPLE = SHARED_PROTOS / "potter-simple-service.proto"
 SIMPLE_DISPLAY = "../shared/protos/potter-simple-service.proto"  # relative to the repository root
@@ -19,6 +19,7 @@ SIMPLE_DISPLAY = "../shared/protos/potter-simple-service.proto"  # relative to t
 
 @pytest.fixture(scope="module")
 def simple() -> Iterator[Project]:
+    require_shared(SIMPLE)
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(REPO)
         loaded, _ = load_protos([SIMPLE])

@@ -8,7 +8,7 @@ import pytest
 
 from potter_gen.descriptors import load_protos
 from potter_gen.errors import ProtoLocation, ProtoSyntaxError, Severity, UsageError
-from tests.conftest import SHARED_PROTOS
+from tests.conftest import SHARED_PROTOS, require_shared
 
 SIMPLE = SHARED_PROTOS / "potter-simple-service.proto"
 SIMPLE_DISPLAY = "../shared/protos/potter-simple-service.proto"  # relative to the repository root
@@ -22,6 +22,7 @@ def _write(directory: Path, name: str, text: str) -> Path:
 
 
 def test_loads_requested_file_and_its_imports_in_dependency_order(in_repo: Path) -> None:
+    require_shared(SIMPLE)
     loaded, diagnostics = load_protos([SIMPLE])
 
     assert diagnostics == []
@@ -31,6 +32,7 @@ def test_loads_requested_file_and_its_imports_in_dependency_order(in_repo: Path)
 
 
 def test_keeps_source_info_for_locations_and_comments(in_repo: Path) -> None:
+    require_shared(SIMPLE)
     loaded, _ = load_protos([SIMPLE])
     file_proto = loaded.file_set.file[-1]
     by_path = {tuple(loc.path): loc for loc in file_proto.source_code_info.location}
@@ -44,6 +46,7 @@ def test_keeps_source_info_for_locations_and_comments(in_repo: Path) -> None:
 
 
 def test_display_path_is_relative_to_the_current_directory(in_repo: Path) -> None:
+    require_shared(SIMPLE)
     loaded, _ = load_protos([SIMPLE])
 
     assert loaded.display_path("potter-simple-service.proto") == SIMPLE_DISPLAY

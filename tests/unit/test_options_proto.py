@@ -9,7 +9,7 @@ from pathlib import Path
 from google.protobuf import descriptor_pb2 as d
 
 from potter_gen.descriptors import load_protos
-from tests.conftest import REPO, SHARED_PROTOS
+from tests.conftest import REPO, SHARED_PROTOS, require_shared
 
 
 def _compiled(proto_dir: Path, name: str) -> d.FileDescriptorProto:
@@ -30,6 +30,7 @@ def _shape(file_proto: d.FileDescriptorProto) -> dict[str, object]:
 
 def test_options_proto_is_wire_compatible_with_the_original(tmp_path: Path) -> None:
     """Same package, extension numbers, message and field names and numbers as the original."""
+    require_shared(SHARED_PROTOS / "potter-options-original.proto")
     (tmp_path / "potter").mkdir()
     (tmp_path / "potter" / "options.proto").write_bytes((SHARED_PROTOS / "potter-options-original.proto").read_bytes())
     assert _shape(_compiled(REPO / "proto", "potter/options.proto")) == _shape(_compiled(tmp_path, "potter/options.proto"))

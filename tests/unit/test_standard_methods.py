@@ -10,11 +10,12 @@ from potter_gen import standard_methods as sm
 from potter_gen.build import build_project
 from potter_gen.descriptors import load_protos
 from potter_gen.ir import Aggregate, Assignment, Message, Project, Role, StandardMethod
-from tests.conftest import REPO, SHARED_PROTOS
+from tests.conftest import REPO, SHARED_PROTOS, require_shared
 
 
 @pytest.fixture(scope="module")
 def simple() -> Iterator[Project]:
+    require_shared(SHARED_PROTOS / "potter-simple-service.proto")
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(REPO)
         loaded, _ = load_protos([SHARED_PROTOS / "potter-simple-service.proto"])

@@ -108,7 +108,7 @@ class KitchenState(Message):
 
 
 class Dish(Message):
-    """A dish: \"\"\"quoted\"\"\", a \\ backslash, {{ jinja }}, ünïcode and a final "quote\" """
+    """A dish: \"\"\"quoted\"\"\", a \\ backslash, {{ jinja }}, ünïcode and a final "quote" """
 
     id: str = ""
     name: str = ""

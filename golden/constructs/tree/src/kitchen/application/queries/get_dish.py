@@ -8,7 +8,7 @@ from kitchen.domain.models import Dish
 
 
 class GetDishHandler(GetDishHandlerBase):
-    """Gets one dish: \"\"\"quoted\"\"\", a \\ backslash, {{ jinja }} {% raw %}, ünïcode, 'single' and a final "quote\" """
+    """Gets one dish: \"\"\"quoted\"\"\", a \\ backslash, {{ jinja }} {% raw %}, ünïcode, 'single' and a final "quote" """
 
     async def handle(self, request: GetDishRequest) -> Dish:
         aggregate = await self.repository.get(request.id)

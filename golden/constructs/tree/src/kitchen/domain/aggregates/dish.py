@@ -6,4 +6,4 @@ from kitchen.domain.aggregates.dish_base import DishAggregateBase
 
 
 class DishAggregate(DishAggregateBase):
-    """A dish: \"\"\"quoted\"\"\", a \\ backslash, {{ jinja }}, ünïcode and a final "quote\" """
+    """A dish: \"\"\"quoted\"\"\", a \\ backslash, {{ jinja }}, ünïcode and a final "quote" """

@@ -52,7 +52,7 @@ async def create_dish(
     "/api/v1/dishes/{id}", status_code=200, operation_id="GetDish", tags=["Dish"]
 )
 async def get_dish(container: ContainerDep, id: str) -> Dish:
-    """Gets one dish: \"\"\"quoted\"\"\", a \\ backslash, {{ jinja }} {% raw %}, ünïcode, 'single' and a final "quote\" """
+    """Gets one dish: \"\"\"quoted\"\"\", a \\ backslash, {{ jinja }} {% raw %}, ünïcode, 'single' and a final "quote" """
     request = GetDishRequest(id=id)
     return await container.get_dish.handle(request)
 

@@ -19,9 +19,13 @@ class UpdateBookHandler(UpdateBookHandlerBase):
         aggregate.record(
             BookUpdated(
                 book_id=aggregate.id,
-                title=request.title if "title" in paths else aggregate.state.title,
-                author=request.author if "author" in paths else aggregate.state.author,
-                copies=request.copies if "copies" in paths else aggregate.state.copies,
+                title=(request.title if "title" in paths else aggregate.state.title),
+                author=(
+                    request.author if "author" in paths else aggregate.state.author
+                ),
+                copies=(
+                    request.copies if "copies" in paths else aggregate.state.copies
+                ),
             )
         )
         await self.repository.save(aggregate)

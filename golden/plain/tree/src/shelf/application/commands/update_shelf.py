@@ -19,7 +19,7 @@ class UpdateShelfHandler(UpdateShelfHandlerBase):
         aggregate.record(
             ShelfUpdatedEvent(
                 shelf_id=aggregate.id,
-                theme=request.theme if "theme" in paths else aggregate.state.theme,
+                theme=(request.theme if "theme" in paths else aggregate.state.theme),
                 capacity=(
                     request.capacity
                     if "capacity" in paths

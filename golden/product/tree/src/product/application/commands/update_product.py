@@ -19,9 +19,9 @@ class UpdateProductHandler(UpdateProductHandlerBase):
         aggregate.record(
             ProductUpdatedEvent(
                 product_id=aggregate.id,
-                name=request.name if "name" in paths else aggregate.state.name,
-                price=request.price if "price" in paths else aggregate.state.price,
-                stock=request.stock if "stock" in paths else aggregate.state.stock,
+                name=(request.name if "name" in paths else aggregate.state.name),
+                price=(request.price if "price" in paths else aggregate.state.price),
+                stock=(request.stock if "stock" in paths else aggregate.state.stock),
             )
         )
         await self.repository.save(aggregate)

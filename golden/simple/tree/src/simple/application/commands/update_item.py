@@ -19,7 +19,7 @@ class UpdateItemHandler(UpdateItemHandlerBase):
         aggregate.record(
             ItemUpdatedEvent(
                 item_id=aggregate.id,
-                name=request.name if "name" in paths else aggregate.state.name,
+                name=(request.name if "name" in paths else aggregate.state.name),
                 description=(
                     request.description
                     if "description" in paths

@@ -1,0 +1,134 @@
+"""Named projections fed from the events' global ``position``, with a stored checkpoint.
+
+A ``ProjectionRunner`` reads events after the projection's checkpoint, lets the
+projection write its own tables and moves the checkpoint, all in ONE transaction
+per batch: a crash leaves both unchanged, so every event takes effect exactly
+once and a restarted runner resumes where the last commit left off.
+This module must not know about aggregates or transports.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Protocol
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from potter_runtime.store.port import EventStore, StoredEvent
+from potter_runtime.store.schema import projection_checkpoints_table as checkpoints
+
+
+class Projection(Protocol):
+    """A read model built from events, written in the runner's transaction.
+
+    Attributes:
+        name: Unique name of the projection; keys its checkpoint (str, ≤ 200 characters).
+    """
+
+    name: str
+
+    async def handle(self, conn: AsyncConnection, event: StoredEvent) -> None:
+        """Apply one event to the projection's tables through ``conn``.
+
+        Must write only through ``conn`` (the batch's transaction) and raise to
+        abort the batch; events the projection does not use are ignored.
+
+        Args:
+            conn: Connection inside the batch's transaction.
+            event: The next event in position order.
+        """
+        ...
+
+
+class ProjectionRunner:
+    """Feeds one projection from the event store, a batch per transaction.
+
+    Several runners of one projection (e.g. one per replica) may run at once:
+    the checkpoint moves by compare-and-set, so only one of them commits each batch.
+
+    Args:
+        store: Where events are read, by position.
+        engine: Engine of the database holding the projection's tables and checkpoint.
+        projection: The projection to feed.
+        batch_size: Most events per transaction (int, > 0).
+
+    Raises:
+        ValueError: ``batch_size`` is not positive.
+    """
+
+    def __init__(
+        self, store: EventStore, engine: AsyncEngine, projection: Projection, *, batch_size: int = 100
+    ) -> None:
+        if batch_size <= 0:
+            raise ValueError(f"batch_size must be positive, got {batch_size}")
+        self.store = store
+        self.engine = engine
+        self.projection = projection
+        self.batch_size = batch_size
+
+    async def checkpoint(self) -> int:
+        """Return the position of the last event the projection committed (0 before any)."""
+        query = select(checkpoints.c.position).where(checkpoints.c.name == self.projection.name)
+        async with self.engine.connect() as conn:
+            return int(await conn.scalar(query) or 0)
+
+    async def run_once(self) -> int:
+        """Apply the next batch of events after the checkpoint, in one transaction.
+
+        Returns:
+            How many events this call applied: 0 when caught up, or when
+            another runner committed this batch first.
+
+        Raises:
+            Exception: Whatever the projection raised; the batch is rolled back
+                and the checkpoint stays where it was.
+        """
+        start = await self._ensure_checkpoint()
+        events = await self.store.read_all(after_position=start, limit=self.batch_size)
+        if not events:
+            return 0
+        async with self.engine.begin() as conn:
+            # Compare-and-set first: it locks the checkpoint row, so a competing
+            # runner waits here and then finds the checkpoint moved.
+            moved = await conn.execute(
+                update(checkpoints)
+                .where(checkpoints.c.name == self.projection.name, checkpoints.c.position == start)
+                .values(position=events[-1].position, updated_at=datetime.now(UTC))
+            )
+            if moved.rowcount != 1:
+                return 0
+            for event in events:
+                await self.projection.handle(conn, event)
+        return len(events)
+
+    async def run_until_caught_up(self) -> int:
+        """Apply batches until no event is left after the checkpoint.
+
+        Returns:
+            How many events this runner applied (int).
+
+        Raises:
+            Exception: Whatever the projection raised; earlier batches stay committed.
+        """
+        applied = 0
+        while True:
+            count = await self.run_once()
+            applied += count
+            if count == 0 and await self.checkpoint() >= await self.store.max_position():
+                return applied
+
+    async def _ensure_checkpoint(self) -> int:
+        """Return the checkpoint, creating it at 0 for a projection that never ran."""
+        position = await self.checkpoint()
+        if position == 0:
+            try:
+                async with self.engine.begin() as conn:
+                    await conn.execute(
+                        checkpoints.insert().values(name=self.projection.name, position=0, updated_at=datetime.now(UTC))
+                    )
+            except IntegrityError:
+                pass  # it exists already (at 0, or created by a competing runner)
+            position = await self.checkpoint()
+        return position

@@ -1,0 +1,94 @@
+"""SQLAlchemy Core tables of the event store, defined once for every backend and alembic.
+
+``events`` and ``snapshots`` hold the streams; ``aggregate_states`` is the state
+projection each append updates in its own transaction; ``projection_checkpoints``
+records how far each named projection has read. All runtime tables live here so
+that ``metadata`` is complete whatever was imported.
+
+``metadata`` is the MetaData all runtime tables join (read models add theirs);
+``potter_runtime.migrations`` hands it to a project's alembic environment.
+Column types adapt per dialect: JSONB and native UUID on PostgreSQL, JSON text
+and CHAR(32) on SQLite. This module must not open connections.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+# Stable constraint names let alembic compare and migrate them.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+JsonObject = JSON().with_variant(JSONB(), "postgresql")
+"""A JSON object column: JSONB on PostgreSQL (indexable), JSON text elsewhere."""
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY (the rowid); PostgreSQL gets BIGSERIAL.
+Position = BigInteger().with_variant(Integer(), "sqlite")
+
+events_table = Table(
+    "events",
+    metadata,
+    Column("position", Position, primary_key=True, autoincrement=True),
+    Column("event_id", Uuid(), nullable=False, unique=True),
+    Column("aggregate_type", String(200), nullable=False),
+    Column("aggregate_id", String(200), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("event_type", String(200), nullable=False),
+    Column("event_version", Integer, nullable=False),
+    Column("payload", JsonObject, nullable=False),
+    Column("metadata", JsonObject, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    # Optimistic concurrency: two writers can never both store one stream version.
+    # Its index also serves loading a stream and listing a kind's ids.
+    UniqueConstraint("aggregate_type", "aggregate_id", "version"),
+)
+
+snapshots_table = Table(
+    "snapshots",
+    metadata,
+    Column("aggregate_type", String(200), primary_key=True),
+    Column("aggregate_id", String(200), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("state", JsonObject, nullable=False),
+    Column("schema_fingerprint", String(64), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# The state projection: each live aggregate's latest state, written by the
+# append that changed it (same transaction), read by potter_runtime.readmodels.
+aggregate_states_table = Table(
+    "aggregate_states",
+    metadata,
+    # The primary key's index serves get, and lists ordered by id within a kind.
+    Column("aggregate_type", String(200), primary_key=True),
+    Column("aggregate_id", String(200), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("state", JsonObject, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# How far each named projection (potter_runtime.readmodels) has read events by position.
+projection_checkpoints_table = Table(
+    "projection_checkpoints",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

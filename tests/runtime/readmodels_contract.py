@@ -1,0 +1,203 @@
+"""The read-model contract (state projection, checkpointed projections), subclassed once per backend.
+
+Uses the backend's ``open_store`` fixture, like ``store_contract.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from pydantic import BaseModel
+from sqlalchemy import Column, Integer, MetaData, String, Table, Uuid, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from potter_runtime import ConcurrencyError, EventSourcedRepository
+from potter_runtime.readmodels import ProjectionRunner, StateReadModel, StateView
+from potter_runtime.store import StoredEvent
+from potter_runtime.store.sql import SqlAlchemyEventStore
+
+from .items import Item, ItemCreated, ItemDeleted, ItemRenamed, ItemState
+from .store_contract import OpenStore, event
+
+
+class Named(BaseModel):
+    name: str
+
+
+def names(views: list[StateView[Named]]) -> list[str]:
+    return [view.aggregate_id for view in views]
+
+
+# A named projection of the tests: the last name of each item, and every event id it applied.
+projection_tables = MetaData()
+item_names = Table(
+    "test_item_names",
+    projection_tables,
+    Column("aggregate_id", String(50), primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+applied = Table("test_applied", projection_tables, Column("event_id", Uuid(), primary_key=True))
+
+
+class ItemNames:
+    name = "item_names"
+
+    def __init__(self, fail_on: int | None = None) -> None:
+        self.fail_on = fail_on
+
+    async def handle(self, conn: AsyncConnection, event: StoredEvent) -> None:
+        if event.payload["n"] == self.fail_on:
+            raise RuntimeError(f"projection failed on n={self.fail_on}")
+        await conn.execute(applied.insert().values(event_id=event.event_id))  # a second time would violate the key
+        changed = await conn.execute(
+            update(item_names).where(item_names.c.aggregate_id == event.aggregate_id).values(n=event.payload["n"])
+        )
+        if changed.rowcount == 0:
+            await conn.execute(item_names.insert().values(aggregate_id=event.aggregate_id, n=event.payload["n"]))
+
+
+async def append_one_each(store: SqlAlchemyEventStore, aggregate_ids: list[str]) -> None:
+    """Append event n (1, 2, …) to the n-th aggregate id of the list, at that stream's version."""
+    versions: dict[str, int] = {}
+    for n, aggregate_id in enumerate(aggregate_ids, start=1):
+        versions[aggregate_id] = await store.append("Item", aggregate_id, versions.get(aggregate_id, 0), [event(n)])
+
+
+class ReadModelContract:
+    @pytest.fixture
+    async def store(self, open_store: OpenStore) -> AsyncIterator[SqlAlchemyEventStore]:
+        store = await open_store()
+        async with store.engine.begin() as conn:
+            await conn.run_sync(projection_tables.drop_all)
+            await conn.run_sync(projection_tables.create_all)
+        yield store
+
+    # --- state projection -------------------------------------------------------------------
+
+    async def test_append_writes_the_state_row_in_its_transaction(self, store: SqlAlchemyEventStore) -> None:
+        read_model = StateReadModel(store.engine, "Item", Named)
+        await store.append("Item", "a", 0, [event(1)], state={"name": "one"})
+        view = await read_model.get("a")
+        assert view is not None and (view.version, view.state) == (1, Named(name="one"))
+
+        await store.append("Item", "a", 1, [event(2), event(3)], state={"name": "three"})
+        with pytest.raises(ConcurrencyError):
+            await store.append("Item", "a", 1, [event(4)], state={"name": "stale"})
+        view = await read_model.get("a")
+        assert view is not None and (view.version, view.state.name) == (3, "three")
+
+        await store.append("Item", "a", 3, [event(5)], deleted=True)
+        assert await read_model.get("a") is None
+        assert await read_model.count() == 0
+
+    async def test_append_without_state_leaves_the_projection_alone(self, store: SqlAlchemyEventStore) -> None:
+        read_model = StateReadModel(store.engine, "Item", Named)
+        await store.append("Item", "a", 0, [event(1)], state={"name": "one"})
+        await store.append("Item", "a", 1, [event(2)])
+        view = await read_model.get("a")
+        assert view is not None and view.version == 1
+
+    async def test_rolled_back_append_leaves_no_state_row(self, store: SqlAlchemyEventStore) -> None:
+        with pytest.raises(ZeroDivisionError):
+            async with store.engine.begin() as conn:
+                await store.append_in(conn, "Item", "a", 0, [event(1)], state={"name": "one"})
+                1 / 0  # noqa: B018
+        assert await StateReadModel(store.engine, "Item", Named).get("a") is None
+
+    async def test_pages_by_offset_and_by_keyset(self, store: SqlAlchemyEventStore) -> None:
+        for aggregate_id in "gfedcba":
+            await store.append("Item", aggregate_id, 0, [event(1)], state={"name": aggregate_id.upper()})
+        await store.append("Order", "b2", 0, [event(1)], state={"name": "order"})
+        read_model = StateReadModel(store.engine, "Item", Named)
+
+        assert names(await read_model.list_page(limit=3)) == ["a", "b", "c"]
+        assert names(await read_model.list_page(offset=5, limit=3)) == ["f", "g"]
+        assert [v.state.name for v in await read_model.list_page(offset=2, limit=2)] == ["C", "D"]
+        assert names(await read_model.list_after(limit=3)) == ["a", "b", "c"]
+        assert names(await read_model.list_after("c", limit=3)) == ["d", "e", "f"]
+        assert names(await read_model.list_after("f", limit=3)) == ["g"]
+        assert await read_model.list_after("g") == []
+        assert await read_model.count() == 7
+        with pytest.raises(ValueError, match="limit must be positive"):
+            await read_model.list_after(limit=0)
+        with pytest.raises(ValueError, match="offset must not be negative"):
+            await read_model.list_page(offset=-1)
+
+    async def test_repository_keeps_the_projection_in_step(self, store: SqlAlchemyEventStore) -> None:
+        repo = EventSourcedRepository(store, Item, state_projection=True)
+        read_model = StateReadModel(store.engine, "Item", ItemState)
+        item = repo.new("i1")
+        item.record(ItemCreated(display_name="first"))
+        await repo.save(item)
+        assert (await read_model.get("i1")) is not None
+
+        item.record(ItemRenamed(display_name="second"))
+        await repo.save(item)
+        view = await read_model.get("i1")
+        assert view is not None and (view.version, view.state) == (
+            2,
+            ItemState(item_id="i1", display_name="second", renames=1),
+        )
+
+        item.record(ItemDeleted())
+        await repo.save(item)
+        assert await read_model.get("i1") is None
+
+    # --- named projections ------------------------------------------------------------------
+
+    async def test_runner_applies_each_event_once_and_resumes(self, store: SqlAlchemyEventStore) -> None:
+        await append_one_each(store, list("abcab"))
+        runner = ProjectionRunner(store, store.engine, ItemNames(), batch_size=2)
+
+        assert await runner.checkpoint() == 0
+        assert await runner.run_until_caught_up() == 5
+        assert await runner.checkpoint() == await store.max_position()
+        assert await runner.run_until_caught_up() == 0
+
+        await store.append("Item", "c", 1, [event(6)])
+        restarted = ProjectionRunner(store, store.engine, ItemNames(), batch_size=2)
+        assert await restarted.run_until_caught_up() == 1
+        assert await self._rows(store) == ({"a": 4, "b": 5, "c": 6}, 6)
+
+    async def test_failed_batch_rolls_back_with_its_checkpoint(self, store: SqlAlchemyEventStore) -> None:
+        for n in range(1, 7):
+            await store.append("Item", f"agg-{n}", 0, [event(n)])
+        positions = [e.position for e in await store.read_all()]
+        failing = ProjectionRunner(store, store.engine, ItemNames(fail_on=4), batch_size=2)
+
+        with pytest.raises(RuntimeError, match="failed on n=4"):
+            await failing.run_until_caught_up()
+
+        assert await failing.checkpoint() == positions[1]  # the batch with n=3, 4 left no trace
+        assert (await self._rows(store))[1] == 2
+        resumed = ProjectionRunner(store, store.engine, ItemNames(), batch_size=2)
+        assert await resumed.run_until_caught_up() == 4
+        assert await self._rows(store) == ({f"agg-{n}": n for n in range(1, 7)}, 6)
+
+    async def test_concurrent_runners_apply_each_event_once(
+        self, store: SqlAlchemyEventStore, open_store: OpenStore
+    ) -> None:
+        await append_one_each(store, [f"agg-{n % 7}" for n in range(1, 31)])
+        runners = []
+        for _ in range(4):
+            other = await open_store()
+            runners.append(ProjectionRunner(other, other.engine, ItemNames(), batch_size=3))
+
+        counts = await asyncio.gather(*(runner.run_until_caught_up() for runner in runners))
+
+        assert sum(counts) == 30
+        assert (await self._rows(store))[1] == 30
+        assert await runners[0].checkpoint() == await store.max_position()
+
+    async def test_runner_rejects_a_non_positive_batch_size(self, store: SqlAlchemyEventStore) -> None:
+        with pytest.raises(ValueError, match="batch_size must be positive, got 0"):
+            ProjectionRunner(store, store.engine, ItemNames(), batch_size=0)
+
+    @staticmethod
+    async def _rows(store: SqlAlchemyEventStore) -> tuple[dict[str, int], int]:
+        async with store.engine.connect() as conn:
+            latest = {row.aggregate_id: row.n for row in await conn.execute(select(item_names))}
+            count = await conn.scalar(select(func.count()).select_from(applied))
+        return latest, int(count or 0)

@@ -1,0 +1,83 @@
+"""The event store and read-model contracts on a real PostgreSQL server, plus its commit-order guarantee."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from potter_runtime.store.postgres import PostgresEventStore
+from potter_runtime.store.schema import metadata
+from potter_runtime.store.sql import SqlAlchemyEventStore
+
+from .readmodels_contract import ReadModelContract
+from .store_contract import EventStoreContract, OpenStore, event
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def open_store(postgres_url: str) -> AsyncIterator[OpenStore]:
+    opened: list[SqlAlchemyEventStore] = []
+
+    async def open_one() -> SqlAlchemyEventStore:
+        store = PostgresEventStore(postgres_url)
+        if not opened:  # each test starts from empty tables
+            async with store.engine.begin() as conn:
+                await conn.run_sync(metadata.drop_all)
+            await store.create_schema()
+        opened.append(store)
+        return store
+
+    yield open_one
+    for store in opened:
+        await store.close()
+
+
+class TestPostgresReadModels(ReadModelContract):
+    pass
+
+
+class TestPostgresEventStore(EventStoreContract):
+    async def test_reader_never_skips_an_append_that_commits_late(self, open_store: OpenStore) -> None:
+        # An append holds its transaction open; a second append must wait for it,
+        # so no later position can become visible while an earlier one is in flight.
+        slow, fast, reader = await open_store(), await open_store(), await open_store()
+        async with slow.engine.connect() as slow_conn:
+            transaction = await slow_conn.begin()
+            await slow.append_in(slow_conn, "Item", "slow", 0, [event(1)])
+            fast_append = asyncio.create_task(fast.append("Item", "fast", 0, [event(2)]))
+            await _until_waiting_for_lock(reader, fast_append)
+
+            assert await reader.read_all() == []
+            await transaction.commit()
+        await fast_append
+
+        followed = await reader.read_all()
+        assert [e.aggregate_id for e in followed] == ["slow", "fast"]
+        assert followed[0].position < followed[1].position
+
+    async def test_lock_timeout_fails_a_waiting_append(self, open_store: OpenStore, postgres_url: str) -> None:
+        holder = await open_store()
+        impatient = PostgresEventStore(postgres_url, lock_timeout=0.05)
+        try:
+            async with holder.engine.begin() as conn:
+                await holder.append_in(conn, "Item", "a", 0, [event(1)])
+                with pytest.raises(DBAPIError, match="lock timeout"):
+                    await impatient.append("Item", "b", 0, [event(2)])
+            assert await impatient.append("Item", "b", 0, [event(2)]) == 1
+        finally:
+            await impatient.close()
+
+
+async def _until_waiting_for_lock(store: SqlAlchemyEventStore, append: asyncio.Task[int]) -> None:
+    """Return once some session waits for a lock on the events table, or ``append`` finished."""
+    query = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'events'::regclass")
+    while not append.done():
+        async with store.engine.connect() as conn:
+            if await conn.scalar(query):
+                return
+        await asyncio.sleep(0.01)
