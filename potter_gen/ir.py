@@ -106,7 +106,7 @@ class EnumValue:
 
 @dataclass(frozen=True)
 class Enum:
-    """A proto enum, generated as a `StrEnum` of its value names (proto3 JSON)."""
+    """A proto enum, generated as a `potter_runtime.messages.ProtoEnum` of its value names (proto3 JSON)."""
 
     name: str
     full_name: str
@@ -114,6 +114,15 @@ class Enum:
     values: tuple[EnumValue, ...]
     comment: str
     location: ProtoLocation
+
+    @property
+    def proto_numbers(self) -> tuple[tuple[str, int], ...]:
+        """Return (proto value name, number) of every value, aliases included, in declaration order."""
+        return tuple((v.proto_name, v.number) for v in self.values)
+
+    def member_value(self, value: EnumValue) -> str:
+        """Return the JSON name `value` is written as: the first name with its number (protobuf writes aliases so)."""
+        return next(v.proto_name for v in self.values if v.number == value.number)
 
 
 @dataclass(frozen=True)
@@ -144,6 +153,10 @@ class Message:
     def field(self, name: str) -> Field | None:
         """Return the field called `name` (proto name), or None."""
         return next((f for f in self.fields if f.name == name), None)
+
+    def field_by_python_name(self, python_name: str) -> Field | None:
+        """Return the field whose Python attribute is `python_name`, or None."""
+        return next((f for f in self.fields if f.python_name == python_name), None)
 
     @property
     def oneofs(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -274,6 +287,8 @@ class StandardPlan:
     response_args: tuple[Assignment, ...]
     page_args: tuple[Assignment, ...]
     round_trip_fields: tuple[str, ...] = field(default=())
+    update_paths_call: str = ""
+    """Update only: the `update_paths(...)` call whose result, `paths`, the event arguments read (AIP-134)."""
 
     @property
     def uses_page(self) -> bool:

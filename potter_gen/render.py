@@ -18,7 +18,7 @@ from functools import cache
 
 import jinja2
 
-from potter_gen import __version__, resources, samples
+from potter_gen import __version__, resources, samples, typemap
 from potter_gen.format import format_sources
 from potter_gen.ir import Field, FieldKind, Message, Project, Rpc, StandardMethod
 from potter_gen.naming import pascal_case
@@ -97,8 +97,7 @@ def annotations_text(messages: Iterable[Message]) -> str:
     return " ".join(f.annotation for m in messages for f in m.fields)
 
 
-#: Annotations that `potter_runtime.messages` defines (proto3 JSON forms).
-RUNTIME_TYPES = ("Duration", "Int64")
+RUNTIME_TYPES = typemap.RUNTIME_TYPES
 
 
 def runtime_message_imports(messages: Iterable[Message], bases: Iterable[str]) -> str:
@@ -132,10 +131,12 @@ def query_params(rpc: Rpc) -> tuple[QueryParam, ...]:
     for field in rpc.request.fields:
         if field.python_name == rpc.http.path_field or field.kind not in (FieldKind.SCALAR, FieldKind.ENUM):
             continue
+        # A query string carries text: a bool parameter reads "true"/"false" (FastAPI's bool), not JSON's true.
+        annotation = re.sub(r"\bBool\b", "bool", field.annotation)
         if field.is_repeated:
-            params.append(QueryParam(field.python_name, f"{field.annotation} | None", field.json_name, "None"))
+            params.append(QueryParam(field.python_name, f"{annotation} | None", field.json_name, "None"))
         else:
-            params.append(QueryParam(field.python_name, field.annotation, field.json_name, field.default))
+            params.append(QueryParam(field.python_name, annotation, field.json_name, field.default))
     return tuple(params)
 
 
@@ -152,6 +153,18 @@ def route_enum_imports(project: Project) -> list[str]:
             if name in param.annotation.replace("[", " ").replace("]", " ").replace("|", " ").split()
         }
     )
+
+
+def route_runtime_imports(project: Project) -> list[str]:
+    """Return the `potter_runtime.messages` types that query parameters of body-less routes use, sorted."""
+    used = {
+        name
+        for rpc in project.rpcs
+        if not rpc.http.has_body
+        for param in query_params(rpc)
+        for name in re.findall(r"[A-Za-z_]\w*", param.annotation)
+    }
+    return sorted(used & set(RUNTIME_TYPES))
 
 
 @dataclass(frozen=True)
@@ -201,7 +214,7 @@ def sample_call(rpc: Rpc) -> SampleCall:
     field = next((f for f in rpc.request.fields if f.python_name == rpc.http.path_field), None)
     if field is None:
         return SampleCall(f"{rpc.request.class_name}()", rpc.http.path)
-    value, text = ("7", "7") if field.annotation in ("int", "Int64") else ('"sample-id"', "sample-id")
+    value, text = ("7", "7") if field.annotation in typemap.INTEGER_TYPES else ('"sample-id"', "sample-id")
     path = rpc.http.path.replace("{" + field.python_name + "}", text)
     return SampleCall(f"{rpc.request.class_name}({field.python_name}={value})", path)
 
@@ -254,6 +267,7 @@ def _environment() -> jinja2.Environment:
         FileKind=FileKind,
         query_params=query_params,
         route_enum_imports=route_enum_imports,
+        route_runtime_imports=route_runtime_imports,
         imported_classes=imported_classes,
         handler_imports=handler_imports,
         uses_aliases=uses_aliases,
@@ -305,6 +319,7 @@ def render_project(project: Project, layer: Layer = Layer.SERVICE) -> OutputTree
         "lifecycles": samples.lifecycles(project),
         "untested_rpcs": samples.untested_rpcs(project),
         "standalone_rpcs": samples.standalone_rpcs(project),
+        "error_samples": samples.error_samples(project),
         "sdk_package": sdk_package(project),
         "client_class": f"{client}Client",
         "async_client_class": f"Async{client}Client",

@@ -11,8 +11,14 @@ from dataclasses import dataclass
 from potter_gen.ir import Aggregate, Field, FieldKind, Message, Project, Rpc, StandardMethod
 
 # 64-bit integers travel as JSON strings (proto3 JSON mapping).
-_INITIAL = {"str": '"sample {name}"', "int": "7", "Int64": '"7"', "float": "1.5", "bool": "True"}
-_CHANGED = {"str": '"changed {name}"', "int": "8", "Int64": '"8"', "float": "2.5", "bool": "False"}
+_INITIAL = {
+    "str": '"sample {name}"', "Int32": "7", "UInt32": "7", "Int64": '"7"', "UInt64": '"7"',
+    "Double": "1.5", "Float": "1.5", "Bool": "True",
+}  # fmt: skip
+_CHANGED = {
+    "str": '"changed {name}"', "Int32": "8", "UInt32": "8", "Int64": '"8"', "UInt64": '"8"',
+    "Double": "2.5", "Float": "2.5", "Bool": "False",
+}  # fmt: skip
 
 
 def _sample(field: Field, table: dict[str, str]) -> str:
@@ -30,6 +36,21 @@ class Check:
 
 
 @dataclass(frozen=True)
+class PartialUpdate:
+    """A PATCH that must change only some fields (AIP-134), and the Get checks after it.
+
+    Attributes:
+        doc: what the step shows, as a comment line.
+        body: JSON body as `{key: python literal}`.
+        checks: assertions on the Get response: changed fields and kept ones.
+    """
+
+    doc: str
+    body: dict[str, str]
+    checks: tuple[Check, ...]
+
+
+@dataclass(frozen=True)
 class Lifecycle:
     """The standard-method story a generated test tells for one aggregate.
 
@@ -42,6 +63,9 @@ class Lifecycle:
             create and after update.
         list_key: JSON key of the List response's repeated aggregate field.
         list_id_key: JSON key of the id inside one listed aggregate ("" if none).
+        partial_updates: PATCHes after the full update that change only what
+            they name: by presence in the body, and by `update_mask` when the
+            request has one.
     """
 
     aggregate: Aggregate
@@ -57,16 +81,13 @@ class Lifecycle:
     updated_checks: tuple[Check, ...]
     list_key: str
     list_id_key: str
+    partial_updates: tuple[PartialUpdate, ...] = ()
 
     @property
     def expected_events(self) -> list[str]:
         """Return the event types the lifecycle stores, in order."""
-        steps = [(self.create, "created"), (self.update, "updated"), (self.delete, "deleted")]
-        return [
-            rpc.plan.event.event_type
-            for rpc, _ in steps
-            if rpc is not None and rpc.plan is not None and rpc.plan.event is not None
-        ]
+        steps = [self.create, self.update, *([self.update] * len(self.partial_updates)), self.delete]
+        return [rpc.plan.event.event_type for rpc in steps if rpc is not None and rpc.plan is not None and rpc.plan.event is not None]
 
 
 def _body(request: Message, skip: str, table: dict[str, str]) -> dict[str, str]:
@@ -94,6 +115,39 @@ def _checks(get: Rpc | None, aggregate: Aggregate, fields: tuple[str, ...], requ
     return tuple(checks)
 
 
+def _partial_updates(get: Rpc | None, aggregate: Aggregate, update: Rpc) -> tuple[PartialUpdate, ...]:
+    """Return the PATCHes that show an Update changes only what it names (after the full update, state = _CHANGED)."""
+    assert update.plan is not None
+    request = update.request
+    fields = [f for f in request.fields if f.python_name in update.plan.round_trip_fields and _sample(f, _CHANGED)]
+    if get is None or not fields:
+        return ()
+    first, others = fields[0], fields[1:]
+
+    def checks(changed: Field, changed_table: dict[str, str]) -> tuple[Check, ...]:
+        kept = tuple(c for f in others for c in _checks(get, aggregate, (f.python_name,), request, _CHANGED))
+        return _checks(get, aggregate, (changed.python_name,), request, changed_table) + kept
+
+    steps = [
+        PartialUpdate(
+            f"Only {first.json_name} is in the body: the other fields keep their values (JSON merge patch).",
+            {first.json_name: _sample(first, _INITIAL)},
+            checks(first, _INITIAL),
+        )
+    ]
+    mask = next((f for f in request.fields if f.name == "update_mask" and f.proto_type == ".google.protobuf.FieldMask"), None)
+    if mask is not None:
+        body = {first.json_name: _sample(first, _CHANGED)} | {f.json_name: _sample(f, _INITIAL) for f in others}
+        steps.append(
+            PartialUpdate(
+                f"update_mask names only {first.name}: the body's other fields are not applied (AIP-161).",
+                body | {mask.json_name: f'"{first.json_name}"'},
+                checks(first, _CHANGED),
+            )
+        )
+    return tuple(steps)
+
+
 def lifecycles(project: Project) -> tuple[Lifecycle, ...]:
     """Return the lifecycle test plan of every aggregate that has a standard Create."""
     plans = []
@@ -114,9 +168,11 @@ def lifecycles(project: Project) -> tuple[Lifecycle, ...]:
         state_id = next((f.json_name for f in aggregate.state.fields if f.python_name == aggregate.id_field), "")
         updated_checks: tuple[Check, ...] = ()
         update_body: dict[str, str] = {}
+        partial_updates: tuple[PartialUpdate, ...] = ()
         if update is not None and update.plan is not None:
             update_body = _body(update.request, update.http.path_field, _CHANGED)
             updated_checks = _checks(get, aggregate, update.plan.round_trip_fields, update.request, _CHANGED)
+            partial_updates = _partial_updates(get, aggregate, update)
         plans.append(
             Lifecycle(
                 aggregate=aggregate,
@@ -132,6 +188,7 @@ def lifecycles(project: Project) -> tuple[Lifecycle, ...]:
                 updated_checks=updated_checks,
                 list_key=listed.json_name if listed else "",
                 list_id_key=state_id,
+                partial_updates=partial_updates,
             )
         )
     return tuple(plans)
@@ -152,3 +209,34 @@ def standalone_rpcs(project: Project) -> tuple[Rpc, ...]:
     store (200), a Get, Update or Delete with an id never created (404)."""
     covered = set().union(*(_covered(lc) for lc in lifecycles(project)))
     return tuple(rpc for rpc in project.rpcs if rpc.plan is not None and rpc.name not in covered)
+
+
+@dataclass(frozen=True)
+class ErrorSamples:
+    """Requests a generated test sends to see the service's problem+json answers (RFC 9457).
+
+    Attributes:
+        body_path: a path whose route reads a JSON body ("" when no route does):
+            a body with an unknown member must answer 400.
+        body_method: that route's HTTP method, lower case.
+        served_path: a path some route serves; PUT (never generated) must answer 405.
+    """
+
+    body_path: str
+    body_method: str
+    served_path: str
+
+
+def error_samples(project: Project) -> ErrorSamples:
+    """Return the requests of the generated 400/404/405 tests."""
+
+    def concrete(rpc: Rpc) -> str:
+        return rpc.http.path.replace("{" + rpc.http.path_field + "}", "sample-id") if rpc.http.path_field else rpc.http.path
+
+    with_body = next((rpc for rpc in project.rpcs if rpc.http.has_body), None)
+    served = project.rpcs[0] if project.rpcs else None
+    return ErrorSamples(
+        body_path=concrete(with_body) if with_body else "",
+        body_method=with_body.http.method.lower() if with_body else "",
+        served_path=concrete(served) if served else "",
+    )

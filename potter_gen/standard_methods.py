@@ -11,7 +11,7 @@ other RPC is served at `POST /api/v1/<collection>/<rpc_snake>`. Pure.
 
 from __future__ import annotations
 
-from potter_gen import naming
+from potter_gen import naming, typemap
 from potter_gen.ir import (
     Aggregate,
     Assignment,
@@ -177,7 +177,7 @@ def _list_response(response: Message, request: Message, aggregate: Aggregate) ->
         same_in_request = request.field(field.name)
         if field.is_repeated and field.type_class == aggregate.state.class_name:
             source = "[a.state for a in page]"
-        elif field.name in _TOTAL_FIELDS and field.annotation in ("int", "Int64"):
+        elif field.name in _TOTAL_FIELDS and field.annotation in typemap.INTEGER_TYPES:
             source = "len(aggregates)"
         elif field.name in ("page", "page_size") and same_in_request is not None:
             source = f"request.{same_in_request.python_name}"
@@ -205,7 +205,7 @@ def plan_standard_method(
         page_args = tuple(
             Assignment(name, f"request.{field.python_name}")
             for name in ("page", "page_size")
-            if (field := request.field(name)) is not None and field.annotation == "int"
+            if (field := request.field(name)) is not None and field.annotation in ("Int32", "UInt32")
         )
         return StandardPlan(method, aggregate, "", None, (), _list_response(response, request, aggregate), page_args)
     event_args = _event_args(event, request) if event else ()
@@ -214,7 +214,39 @@ def plan_standard_method(
         round_trip = tuple(
             a.target for a in event_args if a.source.startswith("request.") and a.target in event.applied_fields
         )
+    update_call = ""
+    if event is not None and method is StandardMethod.UPDATE:
+        update_call, event_args = _partial_update(aggregate, request, id_field, event_args)
     verb = _PAST_TENSE.get(kind, "")
     return StandardPlan(
-        method, aggregate, id_source, event, event_args, _response_from_aggregate(response, aggregate, verb), (), round_trip
+        method, aggregate, id_source, event, event_args, _response_from_aggregate(response, aggregate, verb), (), round_trip, update_call
     )
+
+
+def _partial_update(
+    aggregate: Aggregate, request: Message, id_field: str, event_args: tuple[Assignment, ...]
+) -> tuple[str, tuple[Assignment, ...]]:
+    """Return the `update_paths(...)` call of an Update and its event arguments, keeping the state's value for what the request does not change.
+
+    AIP-134: an Update changes the fields of its `update_mask` (a
+    `google.protobuf.FieldMask` named so, AIP-161), else the fields present in
+    the request; every other field keeps its current value.
+    """
+    mask = next(
+        (f for f in request.fields if f.name == "update_mask" and f.proto_type == ".google.protobuf.FieldMask" and not f.is_repeated), None
+    )
+    arguments = [f"path_field={id_field!r}"] if id_field else []
+    if mask is not None:
+        arguments.append(f"mask_field={mask.python_name!r}")
+    call = f"update_paths({', '.join(['request', *arguments])})".replace("'", '"')
+    kept = []
+    for arg in event_args:
+        name = arg.source.removeprefix("request.")
+        sent = request.field_by_python_name(name) if arg.source.startswith("request.") else None
+        state_field = aggregate.state.field(sent.name) if sent is not None else None
+        if sent is not None and state_field is not None and state_field.annotation == sent.annotation:
+            # Parenthesised: black and ruff format then split a long one the same way.
+            kept.append(Assignment(arg.target, f'({arg.source} if "{name}" in paths else aggregate.state.{state_field.python_name})'))
+        else:
+            kept.append(arg)
+    return call, tuple(kept)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     )
     from potter_runtime.event_store import SqlEventStore
     from potter_runtime.handlers import CommandHandler, QueryHandler
-    from potter_runtime.messages import DomainEvent, Message, ValueObject
+    from potter_runtime.messages import DomainEvent, Message, ProtoEnum, ValueObject
     from potter_runtime.pagination import paginate
     from potter_runtime.repository import EventSourcedRepository, Repository
     from potter_runtime.rest import ProblemDetails, install_error_handlers
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         StoredEvent,
         open_event_store,
     )
+    from potter_runtime.updates import update_paths
 
 __version__ = "0.1.0"
 
@@ -63,6 +64,7 @@ _SUBMODULE = {
     "NotFoundError": "errors",
     "NotImplementedRpcError": "errors",
     "ProblemDetails": "rest",
+    "ProtoEnum": "messages",
     "QueryHandler": "handlers",
     "Repository": "repository",
     "ServiceError": "errors",
@@ -74,6 +76,7 @@ _SUBMODULE = {
     "install_error_handlers": "rest",
     "open_event_store": "store",
     "paginate": "pagination",
+    "update_paths": "updates",
 }
 
 __all__ = [
@@ -95,6 +98,7 @@ __all__ = [
     "NotFoundError",
     "NotImplementedRpcError",
     "ProblemDetails",
+    "ProtoEnum",
     "QueryHandler",
     "Repository",
     "RetryPolicy",
@@ -110,6 +114,7 @@ __all__ = [
     "install_error_handlers",
     "open_event_store",
     "paginate",
+    "update_paths",
 ]
 
 

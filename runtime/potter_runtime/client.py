@@ -22,6 +22,8 @@ import httpx
 import tenacity
 from pydantic import BaseModel
 
+from potter_runtime.messages import IGNORE_UNKNOWN_FIELDS
+
 ResponseT = TypeVar("ResponseT", bound=BaseModel)
 
 #: Default code per HTTP status when the answer carries none (google.rpc.Code names).
@@ -30,6 +32,7 @@ STATUS_CODES: Mapping[int, str] = {
     401: "UNAUTHENTICATED",
     403: "PERMISSION_DENIED",
     404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
     409: "CONFLICT",
     422: "INVALID_ARGUMENT",
     429: "RESOURCE_EXHAUSTED",
@@ -40,6 +43,41 @@ STATUS_CODES: Mapping[int, str] = {
 #: HTTP methods that may be sent twice with the effect of once (RFC 9110, section 9.2.2).
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One invalid part of a request, from a 400 answer's ``errors`` member.
+
+    Attributes:
+        detail: what is wrong with the value (str).
+        pointer: for a body field, a JSON Pointer (RFC 6901) in URI fragment
+            form, e.g. ``"#/copies"``; None for a parameter.
+        parameter: for a path or query parameter, its name; else None.
+        location: ``"body"``, ``"path"``, ``"query"``, ``"header"`` or ``"cookie"``.
+    """
+
+    detail: str
+    pointer: str | None = None
+    parameter: str | None = None
+    location: str = "body"
+
+
+def _field_errors(body: Mapping[str, Any]) -> list[FieldError]:
+    """Read the ``errors`` member of a problem+json body; entries that are not objects are skipped."""
+    entries = body.get("errors")
+    if not isinstance(entries, list):
+        return []
+    return [
+        FieldError(
+            detail=str(entry.get("detail", "")),
+            pointer=str(entry["pointer"]) if entry.get("pointer") is not None else None,
+            parameter=str(entry["parameter"]) if entry.get("parameter") is not None else None,
+            location=str(entry.get("location") or "body"),
+        )
+        for entry in entries
+        if isinstance(entry, dict)
+    ]
 
 
 class ApiError(Exception):
@@ -58,6 +96,8 @@ class ApiError(Exception):
             service's `retryable` when it sent one.
         retry_after: the `Retry-After` header in seconds (float), or None.
         body: the decoded JSON body (dict; empty when the body was not JSON).
+        errors: for an invalid request (400), each bad field (list of `FieldError`);
+            empty otherwise.
     """
 
     error_code: ClassVar[str] = ""
@@ -82,6 +122,17 @@ class ApiError(Exception):
         self.retryable = retryable
         self.retry_after = retry_after
         self.body = dict(body or {})
+        self.errors = _field_errors(self.body)
+
+
+class InvalidArgumentError(ApiError):
+    """The service refused the request as invalid (400 ``INVALID_ARGUMENT``); `errors` lists each bad field."""
+
+    error_code: ClassVar[str] = "INVALID_ARGUMENT"
+
+
+#: Error classes of the codes every potter service may answer, used when the SDK has none of its own.
+BUILTIN_ERRORS: Mapping[str, type[ApiError]] = {InvalidArgumentError.error_code: InvalidArgumentError}
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -107,7 +158,9 @@ def error_from_response(response: httpx.Response, errors: Mapping[str, type[ApiE
         errors: `code` → error class of the SDK's error events.
 
     Returns:
-        An instance of `errors[code]`, or of `ApiError` for other codes. A
+        An instance of `errors[code]`, else of `BUILTIN_ERRORS[code]` (an
+        `InvalidArgumentError` for a 400 ``INVALID_ARGUMENT``, whose `errors`
+        list each bad field), else of `ApiError`. A
         body that is not problem+json (e.g. a proxy's HTML page) still gives
         an `ApiError`, with the code of its status (`STATUS_CODES`) and the
         body text as detail.
@@ -123,7 +176,7 @@ def error_from_response(response: httpx.Response, errors: Mapping[str, type[ApiE
     if not isinstance(detail, str):
         detail = response.text if detail is None else str(detail)
     retryable = body.get("retryable")
-    error_class = errors.get(code, ApiError)
+    error_class = errors.get(code) or BUILTIN_ERRORS.get(code, ApiError)
     return error_class(
         response.status_code,
         code,
@@ -324,7 +377,7 @@ class Client(_Base):
         def send() -> ResponseT:
             response = self._http.send(built)
             self._check(response)
-            return response_type.model_validate(response.json())
+            return response_type.model_validate(response.json(), context=IGNORE_UNKNOWN_FIELDS)
 
         return tenacity.Retrying(**self.retry.retrying_arguments(route.is_replayable))(send)
 
@@ -357,7 +410,7 @@ class Client(_Base):
         try:
             for line in response.iter_lines():
                 if line.strip():
-                    yield response_type.model_validate_json(line)
+                    yield response_type.model_validate_json(line, context=IGNORE_UNKNOWN_FIELDS)
         finally:
             response.close()
 
@@ -408,7 +461,7 @@ class AsyncClient(_Base):
         async def send() -> ResponseT:
             response = await self._http.send(built)
             self._check(response)
-            return response_type.model_validate(response.json())
+            return response_type.model_validate(response.json(), context=IGNORE_UNKNOWN_FIELDS)
 
         return await tenacity.AsyncRetrying(**self.retry.retrying_arguments(route.is_replayable))(send)
 
@@ -435,6 +488,6 @@ class AsyncClient(_Base):
         try:
             async for line in response.aiter_lines():
                 if line.strip():
-                    yield response_type.model_validate_json(line)
+                    yield response_type.model_validate_json(line, context=IGNORE_UNKNOWN_FIELDS)
         finally:
             await response.aclose()

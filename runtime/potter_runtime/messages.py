@@ -11,77 +11,66 @@ from __future__ import annotations
 
 import base64
 import datetime
-import re
-from collections.abc import Sequence
-from typing import Annotated, Any, ClassVar
+import enum
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
-    PlainSerializer,
     SerializationInfo,
     SerializerFunctionWrapHandler,
+    ValidationInfo,
     model_serializer,
+    model_validator,
 )
 from pydantic.fields import FieldInfo
 
+# Field value types of generated models (proto3 JSON mapping), imported from here.
+from potter_runtime.proto_json import (
+    AnyMessage,
+    Bool,
+    Bytes,
+    Double,
+    Duration,
+    EmptyValue,
+    FieldMask,
+    Float,
+    Int32,
+    Int64,
+    Timestamp,
+    UInt32,
+    UInt64,
+)
 
-def _int_from_json(value: object) -> object:
-    """Accept a 64-bit integer as a JSON string ("123") or number, as proto3 JSON parsers do."""
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            return value  # left for pydantic to reject with its own message
-    return value
-
-
-Int64 = Annotated[
-    int,
-    BeforeValidator(_int_from_json),
-    PlainSerializer(str, return_type=str, when_used="json"),
+__all__ = [
+    "IGNORE_UNKNOWN_FIELDS",
+    "AnyMessage",
+    "Bool",
+    "Bytes",
+    "DomainEvent",
+    "Double",
+    "Duration",
+    "EmptyValue",
+    "FieldMask",
+    "Float",
+    "Int32",
+    "Int64",
+    "Message",
+    "ProtoEnum",
+    "Timestamp",
+    "UInt32",
+    "UInt64",
+    "ValueObject",
+    "check_oneof",
 ]
-"""A proto 64-bit integer (int64, uint64, sint64, fixed64, sfixed64): a decimal
-string in JSON, as the proto3 JSON mapping asks; a plain ``int`` in Python."""
 
-
-_DURATION = re.compile(r"^(-)?(\d+)(?:\.(\d{1,9}))?s$")
-
-
-def _duration_from_json(value: object) -> object:
-    """Accept a proto3 JSON duration ("1.5s", "-0.000001s"); other values are left to pydantic.
-
-    Digits past microseconds are dropped: `datetime.timedelta` holds microseconds.
-    """
-    if isinstance(value, str):
-        match = _DURATION.match(value.strip())
-        if match:
-            sign, seconds, fraction = match.groups()
-            micros = int(seconds) * 1_000_000 + int((fraction or "").ljust(9, "0")[:6])
-            return datetime.timedelta(microseconds=-micros if sign else micros)
-    return value
-
-
-def _duration_to_json(value: datetime.timedelta) -> str:
-    """Write a duration as proto3 JSON does: seconds with 0, 3 or 6 fractional digits and an "s"."""
-    micros = value // datetime.timedelta(microseconds=1)
-    sign, micros = ("-" if micros < 0 else ""), abs(micros)
-    seconds, fraction = divmod(micros, 1_000_000)
-    if fraction == 0:
-        return f"{sign}{seconds}s"
-    if fraction % 1000 == 0:
-        return f"{sign}{seconds}.{fraction // 1000:03d}s"
-    return f"{sign}{seconds}.{fraction:06d}s"
-
-
-Duration = Annotated[
-    datetime.timedelta,
-    BeforeValidator(_duration_from_json),
-    PlainSerializer(_duration_to_json, return_type=str, when_used="json"),
-]
-"""A ``google.protobuf.Duration``: ``"1.5s"`` in JSON, as the proto3 JSON mapping
-asks; a ``datetime.timedelta`` (microsecond precision) in Python."""
+#: Validation context that makes messages drop fields they do not declare, as
+#: protobuf's ``json_format.Parse(..., ignore_unknown_fields=True)`` does. The
+#: SDK reads responses and the repository reads stored events with it, so a
+#: newer service or an older event with more fields still parses.
+IGNORE_UNKNOWN_FIELDS: Mapping[str, bool] = {"ignore_unknown_fields": True}
 
 
 def check_oneof(message: BaseModel, oneof: str, fields: Sequence[str]) -> None:
@@ -98,17 +87,68 @@ def check_oneof(message: BaseModel, oneof: str, fields: Sequence[str]) -> None:
         raise ValueError(f"at most one of {', '.join(fields)} may be set (oneof {oneof}); got {', '.join(chosen)}")
 
 
-class Message(BaseModel):
-    """Base of every generated proto message.
+class ProtoEnum(enum.StrEnum):
+    """Base of generated proto enums: members are the value names (proto3 JSON writes names).
 
-    Accepts fields by Python name or proto JSON name, serialises by JSON name,
-    and ignores unknown fields (proto3 forward compatibility). Output is what
-    protobuf's `json_format.MessageToDict` writes for what was read: a field
-    never set that holds None or its default (`""`, 0, false, empty, the
-    first enum value) is left out, as proto3 JSON omits unset fields; one
-    set explicitly is written (a JSON `null` read for a
-    `google.protobuf.Value`, a proto2 `required` field holding `""`). bytes
-    are standard base64 and Timestamps carry 0, 3, 6 or 9 fraction digits.
+    A generated enum declares ``__proto_numbers__`` (proto value name →
+    number, aliases included); an alias is a Python alias of the first name
+    with its number, so it reads as that name and is written as it, like
+    protobuf. Besides names, a value may be given by number, as the proto3
+    JSON mapping allows (``1`` or ``"1"``; protobuf's Python parser also
+    takes what ``int()`` takes, e.g. ``1.0``). Numbers no value has are
+    refused, for open (proto3) enums too: a member cannot hold them.
+    """
+
+    __proto_numbers__: ClassVar[Mapping[str, int]] = {}
+
+    @classmethod
+    def _missing_(cls, value: object) -> ProtoEnum | None:
+        numbers = cls.__proto_numbers__
+        if isinstance(value, str) and value in numbers:
+            number = numbers[value]
+        else:
+            try:
+                number = int(value)  # type: ignore[call-overload]
+            except (TypeError, ValueError, OverflowError):
+                return None
+        for name, candidate in numbers.items():
+            if candidate == number and name in cls._value2member_map_:
+                return cls(name)
+        return None
+
+
+def _has_unpaired_surrogate(value: object) -> bool:
+    """Tell whether a decoded JSON value holds a lone surrogate code point in any string (keys included)."""
+    if isinstance(value, str):
+        return any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, list):
+        return any(_has_unpaired_surrogate(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_unpaired_surrogate(k) or _has_unpaired_surrogate(v) for k, v in value.items())
+    return False
+
+
+#: Per message class: every name a field may be given by → its Python name (built on first use).
+_INPUT_NAMES: dict[type[BaseModel], dict[str, str]] = {}
+
+
+class Message(BaseModel):
+    """Base of every generated proto message: the proto3 JSON mapping, as protobuf parses it.
+
+    Accepts a field by its proto name or its JSON name (both given: the later
+    one wins, as in protobuf's parser), serialises by JSON name, and refuses
+    fields it does not declare (``json_format.Parse`` with
+    ``ignore_unknown_fields=False``) unless validated with the
+    ``IGNORE_UNKNOWN_FIELDS`` context. A JSON ``null`` sets a field to its
+    default, as protobuf reads it (for a ``google.protobuf.Value`` field, None
+    is also its null value); the field still counts as present. Output is
+    what protobuf's ``json_format.MessageToDict`` writes for what was read: a
+    field never set that holds None or its default (``""``, 0, false, empty,
+    the first enum value) is left out, as proto3 JSON omits unset fields; one
+    set explicitly is written (a JSON ``null`` read for a
+    ``google.protobuf.Value``, a proto2 ``required`` field holding ``""``).
+    bytes are standard base64, Timestamps carry 0, 3, 6 or 9 fraction digits,
+    non-finite floats are written ``"NaN"``, ``"Infinity"``, ``"-Infinity"``.
     """
 
     model_config = ConfigDict(
@@ -117,9 +157,57 @@ class Message(BaseModel):
         serialize_by_alias=True,
         ser_json_bytes="base64",
         val_json_bytes="base64",
+        ser_json_inf_nan="strings",
         validate_assignment=False,
-        extra="ignore",
+        extra="forbid",
     )
+
+    @classmethod
+    def _input_names(cls) -> dict[str, str]:
+        """Return every name a field may be given by (Python, proto and JSON names) → the field's Python name."""
+        names = _INPUT_NAMES.get(cls)
+        if names is None:
+            names = {}
+            for name, field in cls.model_fields.items():
+                names[name] = name
+                alias = field.validation_alias
+                choices = alias.choices if isinstance(alias, AliasChoices) else [alias]
+                for choice in choices:
+                    if isinstance(choice, str):
+                        names[choice] = name
+            _INPUT_NAMES[cls] = names
+        return names
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_proto_json(cls, data: Any, info: ValidationInfo) -> Any:
+        if data == [] or data == "":
+            return {}  # protobuf's Python parser reads any empty iterable, [] or "", as an empty message
+        if not isinstance(data, dict):
+            return data
+        names = cls._input_names()
+        ignore_unknown = bool(info.context and info.context.get("ignore_unknown_fields"))
+        last_key: dict[str, str] = {}
+        for key in data:
+            if key in names:
+                last_key[names[key]] = key
+        result = {}
+        for key, value in data.items():
+            if _has_unpaired_surrogate(key) or _has_unpaired_surrogate(value):
+                # JSON text may escape half a UTF-16 pair ("\ud800"); protobuf refuses it, UTF-8 cannot hold it.
+                raise ValueError(f"field {key!r} holds text with an unpaired UTF-16 surrogate")
+            name = names.get(key)
+            if name is None:
+                if not ignore_unknown:
+                    result[key] = value  # refused by extra="forbid", with its own location
+                continue
+            if last_key[name] != key:
+                continue  # the same field under another name, later in the object
+            if value is None:
+                # proto3 JSON: null is the default value. The field stays present (JSON merge patch, AIP-134).
+                value = cls.model_fields[name].get_default(call_default_factory=True)
+            result[key] = value
+        return result
 
     # No return annotation on purpose: pydantic would take it as the output's
     # JSON schema, and OpenAPI documents must keep the model's own schema.

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from potter_runtime.aggregate import AggregateRoot
 from potter_runtime.errors import NotFoundError
-from potter_runtime.messages import DomainEvent
+from potter_runtime.messages import IGNORE_UNKNOWN_FIELDS, DomainEvent
 from potter_runtime.store import EventStore, NewEvent, Snapshot, StoredEvent
 from potter_runtime.store.snapshots import SnapshotPolicy, schema_fingerprint
 
@@ -210,7 +210,9 @@ class EventSourcedRepository(Generic[AggT]):
 
     def _decode(self, stored: StoredEvent) -> DomainEvent:
         return self.aggregate_class.event_types[stored.event_type].model_validate(
-            stored.payload
+            # An event stored before a field was removed from the proto must still load.
+            stored.payload,
+            context=IGNORE_UNKNOWN_FIELDS,
         )
 
 

@@ -1,31 +1,73 @@
-"""FastAPI glue: map ``ServiceError`` to RFC 9457 ``application/problem+json``.
+"""FastAPI glue: every error answer is RFC 9457 ``application/problem+json``.
 
-This module must not define routes or business logic; generated routers do that.
+Handlers cover the service's own ``ServiceError``s, request validation
+(FastAPI's ``RequestValidationError`` → 400 with one entry per bad field),
+the router's 404 and 405 (Starlette's ``HTTPException``) and unexpected
+exceptions (500). This module must not define routes or business logic;
+generated routers do that.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException
 
 from potter_runtime.errors import DomainError, ServiceError
 
 PROBLEM_JSON = "application/problem+json"
 
+#: Stable ``code`` (and title) of the HTTP errors the router itself answers.
+HTTP_CODES: Mapping[int, tuple[str, str]] = {
+    400: ("INVALID_ARGUMENT", "Invalid argument"),
+    401: ("UNAUTHENTICATED", "Unauthenticated"),
+    403: ("PERMISSION_DENIED", "Permission denied"),
+    404: ("NOT_FOUND", "Not found"),
+    405: ("METHOD_NOT_ALLOWED", "Method not allowed"),
+    406: ("NOT_ACCEPTABLE", "Not acceptable"),
+    409: ("CONFLICT", "Conflict"),
+    413: ("PAYLOAD_TOO_LARGE", "Payload too large"),
+    415: ("UNSUPPORTED_MEDIA_TYPE", "Unsupported media type"),
+    429: ("RESOURCE_EXHAUSTED", "Too many requests"),
+    500: ("INTERNAL", "Internal error"),
+    503: ("UNAVAILABLE", "Unavailable"),
+}
 
-class ProblemDetails(BaseModel):
-    """RFC 9457 problem details body, plus potter's ``code`` and ``retryable``.
+
+class FieldViolation(BaseModel):
+    """One invalid part of a request, an entry of a 400 answer's ``errors`` member.
 
     Attributes:
-        type: Problem type URI; always ``"about:blank"``.
+        detail: What is wrong with the value, e.g. ``"Input should be a valid integer"``.
+        pointer: For a body field: a JSON Pointer (RFC 6901) to it in URI fragment
+            form, as RFC 9457's example does, e.g. ``"#/copies"`` or ``"#/items/0/name"``;
+            ``"#"`` for the body as a whole. None for a parameter.
+        parameter: For a path, query or header parameter: its name; else None.
+        location: Where the value was: ``"body"``, ``"path"``, ``"query"``, ``"header"`` or ``"cookie"``.
+    """
+
+    detail: str
+    pointer: str | None = None
+    parameter: str | None = None
+    location: str = "body"
+
+
+class ProblemDetails(BaseModel):
+    """RFC 9457 problem details body, plus potter's ``code``, ``retryable`` and ``errors``.
+
+    Attributes:
+        type: Problem type URI; always ``"about:blank"``: ``code`` tells problems apart.
         title: Short summary of the error class.
         status: HTTP status code (int).
         detail: Explanation specific to this occurrence.
         code: Stable machine-readable code, e.g. ``"NOT_FOUND"``.
         retryable: For domain errors, whether retrying may succeed; else None.
+        errors: For an invalid request (400), each bad field; else None.
     """
 
     type: str = "about:blank"
@@ -34,6 +76,18 @@ class ProblemDetails(BaseModel):
     detail: str
     code: str
     retryable: bool | None = None
+    errors: list[FieldViolation] | None = None
+
+
+#: OpenAPI ``responses`` of every route: error answers are problem details (RFC 9457). Given to
+#: the routes' ``APIRouter``, a "4XX" entry also keeps FastAPI from documenting its own 422
+#: "Validation Error" body, which ``install_error_handlers`` replaces with a 400 problem.
+#: (FastAPI also lists the model under application/json, the media type of its responses.)
+_PROBLEM_CONTENT = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": ProblemDetails, "description": "The request failed (RFC 9457).", "content": _PROBLEM_CONTENT},
+    "5XX": {"model": ProblemDetails, "description": "The service failed (RFC 9457).", "content": _PROBLEM_CONTENT},
+}
 
 
 def problem_details(error: ServiceError) -> ProblemDetails:
@@ -54,20 +108,99 @@ def problem_details(error: ServiceError) -> ProblemDetails:
     )
 
 
+def problem_response(problem: ProblemDetails, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    """Return ``problem`` as an ``application/problem+json`` response with its status.
+
+    Args:
+        problem: The body; members that are None are left out.
+        headers: Extra response headers, e.g. ``Allow`` for a 405.
+    """
+    body = problem.model_dump(exclude_none=True)
+    return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _json_pointer(path: Sequence[int | str]) -> str:
+    # RFC 6901: "~" and "/" in a reference token are escaped as "~0" and "~1".
+    return "#" + "".join("/" + str(token).replace("~", "~0").replace("/", "~1") for token in path)
+
+
+def field_violations(errors: Sequence[Mapping[str, Any]]) -> list[FieldViolation]:
+    """Turn pydantic/FastAPI validation errors into ``FieldViolation``s.
+
+    Args:
+        errors: ``RequestValidationError.errors()``: dicts with ``loc`` (a tuple
+            whose first item is the location, e.g. ``("body", "items", 0, "name")``)
+            and ``msg``.
+
+    Returns:
+        One violation per error, in order; pydantic's own markers in ``loc``
+        (a function validator's name, say) are dropped from the pointer.
+    """
+    violations = []
+    for error in errors:
+        # pydantic prefixes the message of a validator's ValueError with "Value error, ".
+        message = str(error.get("msg", "")).removeprefix("Value error, ")
+        location, *path = error.get("loc") or ("body",)
+        # Validators add their own names (e.g. "function-before[...]") to loc; they are not JSON keys.
+        path = [token for token in path if not (isinstance(token, str) and token.startswith("function-"))]
+        if location == "body":
+            violations.append(FieldViolation(detail=message, pointer=_json_pointer(path)))
+        else:
+            parameter = ".".join(str(token) for token in path)
+            violations.append(FieldViolation(detail=message, parameter=parameter, location=str(location)))
+    return violations
+
+
 async def _handle_service_error(_request: Request, exc: Exception) -> JSONResponse:
     # Registered only for ServiceError, so the isinstance check always holds.
     error = exc if isinstance(exc, ServiceError) else ServiceError(str(exc))
-    body = problem_details(error).model_dump(exclude_none=True)
-    return JSONResponse(body, status_code=error.status, media_type=PROBLEM_JSON)
+    return problem_response(problem_details(error))
+
+
+async def _handle_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    violations = field_violations(errors)
+    problem = ProblemDetails(
+        title="Invalid argument",
+        status=400,
+        detail=f"The request has {len(violations)} invalid field(s); see errors.",
+        code="INVALID_ARGUMENT",
+        errors=violations,
+    )
+    return problem_response(problem)
+
+
+async def _handle_http_exception(_request: Request, exc: Exception) -> JSONResponse:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    code, title = HTTP_CODES.get(status, ("UNKNOWN", "Error"))
+    detail = exc.detail if isinstance(exc, HTTPException) else ""
+    headers = exc.headers if isinstance(exc, HTTPException) else None
+    problem = ProblemDetails(title=title, status=status, detail=str(detail), code=code)
+    return problem_response(problem, headers)
+
+
+async def _handle_unexpected_error(_request: Request, _exc: Exception) -> JSONResponse:
+    # The traceback is logged by the server; the client learns nothing internal.
+    problem = ProblemDetails(title="Internal error", status=500, detail="The service failed unexpectedly.", code="INTERNAL")
+    return problem_response(problem)
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Make ``app`` answer every ``ServiceError`` with problem+json.
+    """Make every error answer of ``app`` an ``application/problem+json`` body (RFC 9457).
+
+    ``ServiceError`` → its status and code; an invalid request → 400
+    ``INVALID_ARGUMENT`` with an ``errors`` member (one ``FieldViolation`` per
+    bad field, replacing FastAPI's 422 ``{"detail": [...]}``); no such route →
+    404 ``NOT_FOUND``; a method the route does not serve → 405
+    ``METHOD_NOT_ALLOWED`` with ``Allow``; any other exception → 500 ``INTERNAL``.
 
     Args:
         app: The FastAPI application to configure.
     """
     app.add_exception_handler(ServiceError, _handle_service_error)
+    app.add_exception_handler(RequestValidationError, _handle_validation_error)
+    app.add_exception_handler(HTTPException, _handle_http_exception)
+    app.add_exception_handler(Exception, _handle_unexpected_error)
 
 
 NDJSON = "application/x-ndjson"

@@ -136,7 +136,7 @@ def _stale(ws: Workspace) -> None:
 
 
 def _hand_edited(ws: Workspace) -> None:
-    ws.edit(ROUTES, "router = APIRouter()", "router = APIRouter(prefix='/x')")
+    ws.edit(ROUTES, "router = APIRouter(responses=PROBLEM_RESPONSES)", "router = APIRouter(prefix='/x')")
 
 
 def _scaffold_outdated(ws: Workspace) -> None:
@@ -285,7 +285,7 @@ def test_hand_edited_diff_shows_the_restoration(ws: Workspace) -> None:
     _hand_edited(ws)
     text = check(ws, "--diff", expect=1)
     assert f"--- a/{ROUTES}\n+++ b/{ROUTES}\n" in text
-    assert "-router = APIRouter(prefix='/x')" in text and "+router = APIRouter()" in text
+    assert "-router = APIRouter(prefix='/x')" in text and "+router = APIRouter(responses=PROBLEM_RESPONSES)" in text
 
 
 def test_github_annotations_name_files_from_the_working_directory(ws: Workspace) -> None:

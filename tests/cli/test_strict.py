@@ -23,11 +23,11 @@ def test_strict_turns_each_inference_into_an_error_and_writes_nothing(tmp_path: 
 
     assert result.exit_code == 2
     errors = result.stderr.splitlines()
-    assert f"{PLAIN}:10:1: error: no module_name given; using package 'shelf' derived from the proto package; --strict requires it explicit. Add option (potter.service) = {{ module_name: \"shelf\" }} to the service, or pass --module." in errors
-    assert any(line.startswith(f"{PLAIN}:12:3: error: GetShelf: no (potter.command) or (potter.query); inferred query") and line.endswith("Add option (potter.query) = {} to the RPC.") for line in errors)
-    assert f"{PLAIN}:18:1: error: Shelf: no (potter.aggregate); inferred an event-sourced aggregate from CreateShelf returning it (AIP standard methods); --strict requires it explicit. Add option (potter.aggregate) = {{}} to the message, or (potter.value_object) if it is not one." in errors
-    assert any(line.startswith(f"{PLAIN}:23:1: error: Author: no (potter.aggregate); inferred an event-sourced aggregate from its (google.api.resource) type") for line in errors)
-    assert len(errors) == 8
+    assert f"{PLAIN}:11:1: error: no module_name given; using package 'shelf' derived from the proto package; --strict requires it explicit. Add option (potter.service) = {{ module_name: \"shelf\" }} to the service, or pass --module." in errors
+    assert any(line.startswith(f"{PLAIN}:13:3: error: GetShelf: no (potter.command) or (potter.query); inferred query") and line.endswith("Add option (potter.query) = {} to the RPC.") for line in errors)
+    assert f"{PLAIN}:20:1: error: Shelf: no (potter.aggregate); inferred an event-sourced aggregate from CreateShelf returning it (AIP standard methods); --strict requires it explicit. Add option (potter.aggregate) = {{}} to the message, or (potter.value_object) if it is not one." in errors
+    assert any(line.startswith(f"{PLAIN}:26:1: error: Author: no (potter.aggregate); inferred an event-sourced aggregate from its (google.api.resource) type") for line in errors)
+    assert len(errors) == 9  # module name, 2 aggregates, 6 RPC roles
     assert not (tmp_path / "out").exists()
 
 

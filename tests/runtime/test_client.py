@@ -37,6 +37,8 @@ from potter_runtime.client import (
     ApiError,
     AsyncClient,
     Client,
+    FieldError,
+    InvalidArgumentError,
     RetryPolicy,
     Route,
     _retry_after,
@@ -404,6 +406,32 @@ def test_call_html_error_from_a_proxy(call: Call) -> None:
     assert error.retryable is True  # 503: nothing was done
 
 
+def test_call_invalid_request_raises_invalid_argument_error_with_each_field(call: Call) -> None:
+    body = {
+        "type": "about:blank",
+        "title": "Invalid argument",
+        "status": 400,
+        "detail": "The request has 2 invalid field(s); see errors.",
+        "code": "INVALID_ARGUMENT",
+        "errors": [
+            {"detail": "Input should be a valid integer", "pointer": "#/pageCount", "location": "body"},
+            {"detail": "Input should be a valid integer", "parameter": "pageSize", "location": "query"},
+        ],
+    }
+    script = Script(httpx.Response(400, json=body, headers={"content-type": "application/problem+json"}))
+
+    with pytest.raises(InvalidArgumentError) as caught:
+        call(script, CREATE_BOOK, CreateBookRequest())
+
+    error = caught.value
+    assert (error.status, error.code, error.retryable) == (400, "INVALID_ARGUMENT", False)
+    assert error.errors == [
+        FieldError(detail="Input should be a valid integer", pointer="#/pageCount"),
+        FieldError(detail="Input should be a valid integer", parameter="pageSize", location="query"),
+    ]
+    assert script.attempts == 1
+
+
 def test_call_fastapi_validation_error_is_invalid_argument(call: Call) -> None:
     detail = [{"type": "missing", "loc": ["body", "title"], "msg": "Field required", "input": {}}]
     script = Script(httpx.Response(422, json={"detail": detail}))
@@ -412,7 +440,8 @@ def test_call_fastapi_validation_error_is_invalid_argument(call: Call) -> None:
         call(script, CREATE_BOOK, CreateBookRequest())
 
     error = caught.value
-    assert type(error) is ApiError
+    assert type(error) is InvalidArgumentError  # a service of before problem+json 400s
+    assert error.errors == []
     assert (error.status, error.code) == (422, "INVALID_ARGUMENT")
     assert "Field required" in error.detail
     assert error.body == {"detail": detail}
@@ -936,9 +965,9 @@ def test_live_validation_error_is_invalid_argument(live: BookClient) -> None:
         live._call(CREATE_BOOK, MalformedCreate(pageCount="many"), Book)
 
     error = caught.value
-    assert type(error) is ApiError
-    assert (error.status, error.code) == (422, "INVALID_ARGUMENT")
-    assert error.body["detail"][0]["loc"] == ["body", "pageCount"]
+    assert type(error) is InvalidArgumentError
+    assert (error.status, error.code) == (400, "INVALID_ARGUMENT")
+    assert error.errors == [FieldError(detail=error.errors[0].detail, pointer="#/pageCount")]
     assert error.retryable is False
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 from pathlib import Path
+from typing import Any
 
 import pydantic
 import pytest
@@ -12,7 +13,7 @@ from pydantic import Field, ValidationError
 
 import potter_runtime
 from potter_runtime import DomainEvent, Message, ServiceSettings, ValueObject
-from potter_runtime.messages import Duration
+from potter_runtime.messages import IGNORE_UNKNOWN_FIELDS, Duration, ProtoEnum
 
 
 class Money(ValueObject):
@@ -27,7 +28,7 @@ class CreateItemRequest(Message):
 
 def test_message_accepts_both_names_and_dumps_json_names() -> None:
     by_alias = CreateItemRequest.model_validate(
-        {"displayName": "a", "price": {"currencyCode": "EUR"}, "unknown": 1}
+        {"displayName": "a", "price": {"currencyCode": "EUR"}}
     )
     by_name = CreateItemRequest(display_name="a", price=Money(currency_code="EUR"))
 
@@ -37,6 +38,69 @@ def test_message_accepts_both_names_and_dumps_json_names() -> None:
         "price": {"currencyCode": "EUR"},  # units never set: left out, as protobuf's MessageToDict does
     }
     assert '"displayName":"a"' in by_name.model_dump_json()
+
+
+def test_unknown_fields_are_refused_unless_the_context_ignores_them() -> None:
+    data = {"displayName": "a", "price": {"currencyCode": "EUR", "cents": 5}, "unknown": 1}
+
+    with pytest.raises(ValidationError) as caught:
+        CreateItemRequest.model_validate(data)
+
+    assert sorted(e["loc"] for e in caught.value.errors()) == [("price", "cents"), ("unknown",)]
+    assert {e["type"] for e in caught.value.errors()} == {"extra_forbidden"}
+    ignored = CreateItemRequest.model_validate(data, context=IGNORE_UNKNOWN_FIELDS)
+    assert ignored == CreateItemRequest(display_name="a", price=Money(currency_code="EUR"))
+
+
+class Shape(ProtoEnum):
+    __proto_numbers__ = {"SHAPE_UNSPECIFIED": 0, "ROUND": 1, "CIRCLE": 1, "SQUARE": 2}
+
+    SHAPE_UNSPECIFIED = "SHAPE_UNSPECIFIED"
+    ROUND = "ROUND"
+    CIRCLE = "ROUND"
+    SQUARE = "SQUARE"
+
+
+class Tile(Message):
+    shape: Shape = Shape.SHAPE_UNSPECIFIED
+    size: int = 3
+    extra: Any = None
+
+
+@pytest.mark.parametrize(("given", "expected"), [("SQUARE", Shape.SQUARE), (2, Shape.SQUARE), ("2", Shape.SQUARE), ("CIRCLE", Shape.ROUND)])
+def test_enum_values_by_name_number_or_alias(given: object, expected: Shape) -> None:
+    tile = Tile.model_validate({"shape": given})
+
+    assert tile.shape is expected
+    assert json.loads(tile.model_dump_json())["shape"] == expected.value
+
+
+@pytest.mark.parametrize("given", [7, "7", "SHAPE", "square", [1]])
+def test_enum_unknown_values_are_refused(given: object) -> None:
+    with pytest.raises(ValidationError):
+        Tile.model_validate({"shape": given})
+
+
+def test_null_sets_a_field_to_its_default_and_counts_as_present() -> None:
+    tile = Tile.model_validate_json('{"shape": null, "size": null, "extra": null}')
+
+    assert (tile.shape, tile.size, tile.extra) == (Shape.SHAPE_UNSPECIFIED, 3, None)
+    assert tile.model_fields_set == {"shape", "size", "extra"}
+    assert json.loads(tile.model_dump_json())["extra"] is None
+
+
+def test_a_field_given_by_both_names_takes_the_later_one() -> None:
+    assert CreateItemRequest.model_validate({"displayName": "a", "display_name": "b"}).display_name == "b"
+    assert CreateItemRequest.model_validate({"display_name": "b", "displayName": "a"}).display_name == "a"
+
+
+def test_non_finite_floats_are_written_as_proto3_json_strings() -> None:
+    class Reading(Message):
+        values: list[float] = Field(default_factory=list)
+
+    text = Reading(values=[float("nan"), float("inf"), float("-inf"), 1.5]).model_dump_json()
+
+    assert json.loads(text) == {"values": ["NaN", "Infinity", "-Infinity", 1.5]}
 
 
 def test_value_objects_and_events_are_frozen() -> None:

@@ -118,7 +118,7 @@ def test_rename_field_flows_into_untouched_scaffold(ws: Workspace) -> None:
         ws.edit_proto(message, message.replace("quantity", "count"))
     update(ws)
     assert "count=request.count" in ws.read(CREATE)
-    assert "count: int = 0" in ws.read(MODELS)
+    assert "count: Int32 = 0" in ws.read(MODELS)
 
 
 def test_change_request_type_updates_signature_and_keeps_user_body(ws: Workspace) -> None:
@@ -275,7 +275,7 @@ def test_user_deleted_scaffold_is_recreated_and_reported(ws: Workspace) -> None:
 
 
 def test_hand_edited_generated_file_is_flagged_by_check_and_restored_by_generate(ws: Workspace) -> None:
-    ws.edit(ROUTES, "router = APIRouter()", "router = APIRouter(prefix='/x')")
+    ws.edit(ROUTES, "router = APIRouter(responses=PROBLEM_RESPONSES)", "router = APIRouter(prefix='/x')")
     check = ws.cli("check")
     assert check.exit_code == 1
     assert f"{ROUTES}:" in check.output and "hand-edited" in check.output

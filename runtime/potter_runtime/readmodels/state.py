@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from potter_runtime.messages import IGNORE_UNKNOWN_FIELDS
 from potter_runtime.store.schema import aggregate_states_table as states
 
 StateT = TypeVar("StateT", bound=BaseModel)
@@ -102,7 +103,9 @@ class StateReadModel(Generic[StateT]):
         return [self._view(row) for row in rows]
 
     def _view(self, row: Row[Any]) -> StateView[StateT]:
-        return StateView(row.aggregate_id, row.version, self.state_model.model_validate(row.state))
+        # A state written before a field was removed from the proto must still load.
+        state = self.state_model.model_validate(row.state, context=IGNORE_UNKNOWN_FIELDS)
+        return StateView(row.aggregate_id, row.version, state)
 
 
 def _check_page(limit: int) -> None:

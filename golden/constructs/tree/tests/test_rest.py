@@ -72,6 +72,32 @@ def test_get_envelope_is_not_implemented_yet(client: TestClient) -> None:
     assert response.json()["detail"].startswith("GetEnvelope")
 
 
+def test_invalid_request_is_400_problem_json(client: TestClient) -> None:
+    """A body member the request message lacks answers 400, naming it by JSON Pointer."""
+    response = client.post("/api/v1/dishes", json={"bogus": 1})
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert (body["type"], body["code"]) == ("about:blank", "INVALID_ARGUMENT")
+    assert [e["pointer"] for e in body["errors"]] == ["#/bogus"]
+
+
+def test_unknown_route_is_404_problem_json(client: TestClient) -> None:
+    """A path no route serves answers 404 problem+json."""
+    response = client.get("/api/v1/no-such-route")
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "NOT_FOUND"
+
+
+def test_wrong_method_is_405_problem_json(client: TestClient) -> None:
+    """A method the route does not serve answers 405 problem+json."""
+    response = client.put("/api/v1/dishes", json={})
+    assert response.status_code == 405, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "METHOD_NOT_ALLOWED"
+
+
 def test_openapi_lists_every_route(client: TestClient) -> None:
     """The OpenAPI document names every RPC as an operation."""
     response = client.get("/openapi.json")

@@ -39,6 +39,16 @@ def test_book_lifecycle(client: TestClient, database: Path) -> None:
     assert body["book"]["author"] == "changed author"
     assert body["book"]["copies"] == 8
 
+    # Only title is in the body: the other fields keep their values (JSON merge patch).
+    updated = client.patch(
+        f"/api/v1/books/{aggregate_id}", json={"title": "sample title"}
+    )
+    assert updated.status_code == 200, updated.text
+    body = client.get(f"/api/v1/books/{aggregate_id}").json()
+    assert body["book"]["title"] == "sample title"
+    assert body["book"]["author"] == "changed author"
+    assert body["book"]["copies"] == 8
+
     deleted = client.delete(f"/api/v1/books/{aggregate_id}")
     assert deleted.status_code == 200, deleted.text
     gone = client.get(f"/api/v1/books/{aggregate_id}")
@@ -52,6 +62,7 @@ def test_book_lifecycle(client: TestClient, database: Path) -> None:
         ).fetchall()
     assert [row[0] for row in stored] == [
         "library.book.created",
+        "library.book.updated",
         "library.book.updated",
         "library.book.deleted",
     ]
@@ -97,6 +108,32 @@ def test_search_books_is_not_implemented_yet(client: TestClient) -> None:
     response = client.post("/api/v1/books/search_books", json={})
     assert response.status_code == 501, response.text
     assert response.json()["detail"].startswith("SearchBooks")
+
+
+def test_invalid_request_is_400_problem_json(client: TestClient) -> None:
+    """A body member the request message lacks answers 400, naming it by JSON Pointer."""
+    response = client.post("/api/v1/books", json={"bogus": 1})
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert (body["type"], body["code"]) == ("about:blank", "INVALID_ARGUMENT")
+    assert [e["pointer"] for e in body["errors"]] == ["#/bogus"]
+
+
+def test_unknown_route_is_404_problem_json(client: TestClient) -> None:
+    """A path no route serves answers 404 problem+json."""
+    response = client.get("/api/v1/no-such-route")
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "NOT_FOUND"
+
+
+def test_wrong_method_is_405_problem_json(client: TestClient) -> None:
+    """A method the route does not serve answers 405 problem+json."""
+    response = client.put("/api/v1/books", json={})
+    assert response.status_code == 405, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "METHOD_NOT_ALLOWED"
 
 
 def test_openapi_lists_every_route(client: TestClient) -> None:

@@ -18,6 +18,7 @@ from shelf_client.models import (
     DeleteShelfRequest,
     GetShelfRequest,
     ListShelvesRequest,
+    UpdateShelfRequest,
 )
 
 T = TypeVar("T")
@@ -35,6 +36,11 @@ CALLS: list[tuple[Callable[[ShelfClient], object], str, str]] = [
         lambda c: c.list_shelves(ListShelvesRequest()),
         "POST",
         "/api/v1/shelfs/list_shelves",
+    ),
+    (
+        lambda c: c.update_shelf(UpdateShelfRequest(id="sample-id")),
+        "PATCH",
+        "/api/v1/shelfs/sample-id",
     ),
     (
         lambda c: c.delete_shelf(DeleteShelfRequest(id="sample-id")),
@@ -61,6 +67,11 @@ ASYNC_CALLS: list[tuple[Callable[[AsyncShelfClient], Awaitable[object]], str, st
         lambda c: c.list_shelves(ListShelvesRequest()),
         "POST",
         "/api/v1/shelfs/list_shelves",
+    ),
+    (
+        lambda c: c.update_shelf(UpdateShelfRequest(id="sample-id")),
+        "PATCH",
+        "/api/v1/shelfs/sample-id",
     ),
     (
         lambda c: c.delete_shelf(DeleteShelfRequest(id="sample-id")),

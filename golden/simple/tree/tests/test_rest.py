@@ -47,12 +47,52 @@ def test_item_lifecycle(client: TestClient, database: Path) -> None:
     assert body["description"] == "changed description"
     assert body["quantity"] == 8
 
+    # Only name is in the body: the other fields keep their values (JSON merge patch).
+    updated = client.patch(
+        f"/api/v1/items/{aggregate_id}", json={"name": "sample name"}
+    )
+    assert updated.status_code == 200, updated.text
+    body = client.get(f"/api/v1/items/{aggregate_id}").json()
+    assert body["name"] == "sample name"
+    assert body["description"] == "changed description"
+    assert body["quantity"] == 8
+
     with sqlite3.connect(database) as connection:
         stored = connection.execute(
             "SELECT event_type FROM events WHERE aggregate_type = ? ORDER BY version",
             ("Item",),
         ).fetchall()
-    assert [row[0] for row in stored] == ["item.created", "item.updated"]
+    assert [row[0] for row in stored] == [
+        "item.created",
+        "item.updated",
+        "item.updated",
+    ]
+
+
+def test_invalid_request_is_400_problem_json(client: TestClient) -> None:
+    """A body member the request message lacks answers 400, naming it by JSON Pointer."""
+    response = client.post("/api/v1/items", json={"bogus": 1})
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert (body["type"], body["code"]) == ("about:blank", "INVALID_ARGUMENT")
+    assert [e["pointer"] for e in body["errors"]] == ["#/bogus"]
+
+
+def test_unknown_route_is_404_problem_json(client: TestClient) -> None:
+    """A path no route serves answers 404 problem+json."""
+    response = client.get("/api/v1/no-such-route")
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "NOT_FOUND"
+
+
+def test_wrong_method_is_405_problem_json(client: TestClient) -> None:
+    """A method the route does not serve answers 405 problem+json."""
+    response = client.put("/api/v1/items", json={})
+    assert response.status_code == 405, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "METHOD_NOT_ALLOWED"
 
 
 def test_openapi_lists_every_route(client: TestClient) -> None:

@@ -7,12 +7,25 @@ strings, bytes as base64, enums by name), as the service does.
 
 from __future__ import annotations
 
-import datetime
-import enum
 from typing import Any, Self
 
 from pydantic import AliasChoices, Field, model_validator
-from potter_runtime.messages import check_oneof, Duration, Int64, Message
+from potter_runtime.messages import (
+    AnyMessage,
+    Bool,
+    Bytes,
+    check_oneof,
+    Duration,
+    EmptyValue,
+    FieldMask,
+    Int32,
+    Int64,
+    Message,
+    ProtoEnum,
+    Timestamp,
+    UInt32,
+    UInt64,
+)
 
 __all__ = [
     "Kind",
@@ -38,25 +51,37 @@ __all__ = [
 ]
 
 
-class Kind(enum.StrEnum):
+class Kind(ProtoEnum):
     """Enum Kind; values are serialised by name (proto3 JSON)."""
+
+    __proto_numbers__ = {
+        "KIND_UNSPECIFIED": 0,
+        "SOUP": 1,
+        "POTAGE": 1,
+        "None": 2,
+        "class": 3,
+    }
 
     KIND_UNSPECIFIED = "KIND_UNSPECIFIED"
     SOUP = "SOUP"
-    POTAGE = "POTAGE"
+    POTAGE = "SOUP"
     None_ = "None"
     class_ = "class"
 
 
-class DishRatingSource(enum.StrEnum):
+class DishRatingSource(ProtoEnum):
     """Enum Source; values are serialised by name (proto3 JSON)."""
+
+    __proto_numbers__ = {"SOURCE_UNSPECIFIED": 0, "GUEST": 1}
 
     SOURCE_UNSPECIFIED = "SOURCE_UNSPECIFIED"
     GUEST = "GUEST"
 
 
-class Priority(enum.StrEnum):
+class Priority(ProtoEnum):
     """Enum Priority; values are serialised by name (proto3 JSON)."""
+
+    __proto_numbers__ = {"PRIORITY_HIGH": 1, "PRIORITY_LOW": 2}
 
     PRIORITY_HIGH = "PRIORITY_HIGH"
     PRIORITY_LOW = "PRIORITY_LOW"
@@ -82,7 +107,7 @@ class CommonState(Message):
 class DishRating(Message):
     """A rating from one guest."""
 
-    stars: int = 0
+    stars: UInt32 = 0
     source: DishRatingSource = DishRatingSource.SOURCE_UNSPECIFIED
 
 
@@ -90,7 +115,7 @@ class KitchenState(Message):
     """Message State."""
 
     common: CommonState | None = None
-    ready: bool = False
+    ready: Bool = False
 
 
 class Dish(Message):
@@ -101,16 +126,16 @@ class Dish(Message):
     calories: Int64 = 0
     """Energy in kcal; \\n is not a newline, \"\"\" is not the end."""
     kind: Kind = Kind.KIND_UNSPECIFIED
-    ingredients: dict[str, int] = Field(default_factory=dict)
+    ingredients: dict[str, Int32] = Field(default_factory=dict)
     note: str | None = None
     plate: str | None = None
     bowl: str | None = None
-    cooked_at: datetime.datetime | None = Field(
+    cooked_at: Timestamp | None = Field(
         default=None,
         validation_alias=AliasChoices("cookedAt"),
         serialization_alias="cookedAt",
     )
-    photo: bytes = b""
+    photo: Bytes = b""
     ratings: list[DishRating] = Field(default_factory=list)
     from_: str = Field(
         default="", validation_alias=AliasChoices("from"), serialization_alias="from"
@@ -142,16 +167,16 @@ class Envelope(Message):
     """Message Envelope."""
 
     id: str = ""
-    attempts: int | None = None
+    attempts: Int32 | None = None
     priority: Priority | None = None
-    payload: dict[str, Any] | None = None
-    mask: str | None = None
-    nothing: dict[str, Any] | None = None
+    payload: AnyMessage | None = None
+    mask: FieldMask | None = None
+    nothing: EmptyValue | None = None
     anything: Any | None = None
     items: list[Any] | None = None
     costs: list[Money] = Field(default_factory=list)
-    blob: bytes | None = None
-    checksum: Int64 | None = None
+    blob: Bytes | None = None
+    checksum: UInt64 | None = None
 
 
 class CreateDishRequest(Message):
@@ -185,7 +210,7 @@ class GetDishRequest(Message):
 class ListDishesRequest(Message):
     """Message ListDishesRequest."""
 
-    page_size: int = Field(
+    page_size: Int32 = Field(
         default=0,
         validation_alias=AliasChoices("pageSize"),
         serialization_alias="pageSize",
@@ -203,11 +228,11 @@ class ListDishesResponse(Message):
 class ImportRequest(Message):
     """Message ImportRequest."""
 
-    payload: bytes = b""
-    json_: bool | None = Field(
+    payload: Bytes = b""
+    json_: Bool | None = Field(
         default=None, validation_alias=AliasChoices("json"), serialization_alias="json"
     )
-    csv: bool | None = None
+    csv: Bool | None = None
 
     @model_validator(mode="after")
     def check_oneofs(self) -> Self:
@@ -219,7 +244,7 @@ class ImportRequest(Message):
 class ImportResponse(Message):
     """Message ImportResponse."""
 
-    imported: int = 0
+    imported: Int32 = 0
 
 
 class KitchenQuery(Message):

@@ -7,10 +7,9 @@ strings, bytes as base64, enums by name), as the service does.
 
 from __future__ import annotations
 
-import enum
 
 from pydantic import AliasChoices, Field
-from potter_runtime.messages import Message, ValueObject
+from potter_runtime.messages import Int32, Message, ProtoEnum, ValueObject
 
 __all__ = [
     "LendingPolicy",
@@ -40,8 +39,14 @@ __all__ = [
 ]
 
 
-class LendingPolicy(enum.StrEnum):
+class LendingPolicy(ProtoEnum):
     """How a book may be lent."""
+
+    __proto_numbers__ = {
+        "LENDING_POLICY_UNSPECIFIED": 0,
+        "LENDING_POLICY_LOAN": 1,
+        "LENDING_POLICY_REFERENCE_ONLY": 2,
+    }
 
     LENDING_POLICY_UNSPECIFIED = "LENDING_POLICY_UNSPECIFIED"
     LENDING_POLICY_LOAN = "LENDING_POLICY_LOAN"
@@ -54,10 +59,10 @@ class Book(Message):
     id: str = ""
     title: str = ""
     author: str = ""
-    copies: int = 0
+    copies: Int32 = 0
     """Copies the library owns."""
     policy: LendingPolicy = LendingPolicy.LENDING_POLICY_UNSPECIFIED
-    on_loan: int = Field(
+    on_loan: Int32 = Field(
         default=0, validation_alias=AliasChoices("onLoan"), serialization_alias="onLoan"
     )
     """Copies currently lent."""
@@ -93,7 +98,7 @@ class CreateBookRequest(Message):
 
     title: str = ""
     author: str = ""
-    copies: int = 0
+    copies: Int32 = 0
     policy: LendingPolicy = LendingPolicy.LENDING_POLICY_UNSPECIFIED
 
 
@@ -123,8 +128,8 @@ class GetBookResponse(Message):
 class ListBooksRequest(Message):
     """Message ListBooksRequest."""
 
-    page: int = 0
-    page_size: int = Field(
+    page: Int32 = 0
+    page_size: Int32 = Field(
         default=0,
         validation_alias=AliasChoices("pageSize"),
         serialization_alias="pageSize",
@@ -135,7 +140,7 @@ class ListBooksResponse(Message):
     """Message ListBooksResponse."""
 
     books: list[Book] = Field(default_factory=list)
-    total: int = 0
+    total: Int32 = 0
 
 
 class UpdateBookRequest(Message):
@@ -144,7 +149,7 @@ class UpdateBookRequest(Message):
     id: str = ""
     title: str = ""
     author: str = ""
-    copies: int = 0
+    copies: Int32 = 0
 
 
 class UpdateBookResponse(Message):
@@ -183,7 +188,7 @@ class BorrowBookRequest(Message):
 class BorrowBookResponse(Message):
     """Message BorrowBookResponse."""
 
-    on_loan: int = Field(
+    on_loan: Int32 = Field(
         default=0, validation_alias=AliasChoices("onLoan"), serialization_alias="onLoan"
     )
 
@@ -245,7 +250,7 @@ class GetMemberResponse(Message):
 class ListMembersRequest(Message):
     """Message ListMembersRequest."""
 
-    page_size: int = Field(
+    page_size: Int32 = Field(
         default=0,
         validation_alias=AliasChoices("pageSize"),
         serialization_alias="pageSize",

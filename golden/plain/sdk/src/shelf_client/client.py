@@ -17,6 +17,7 @@ from shelf_client.models import (
     ListShelvesRequest,
     ListShelvesResponse,
     Shelf,
+    UpdateShelfRequest,
 )
 
 __all__ = ["ShelfClient"]
@@ -68,6 +69,15 @@ class ShelfClient(Client):
         return self._call(
             routes.LIST_SHELVES, request, ListShelvesResponse, timeout=timeout
         )
+
+    def update_shelf(
+        self, request: UpdateShelfRequest, *, timeout: float | None = None
+    ) -> Shelf:
+        """UpdateShelf.
+
+        `PATCH /api/v1/shelfs/{id}` (command).
+        """
+        return self._call(routes.UPDATE_SHELF, request, Shelf, timeout=timeout)
 
     def delete_shelf(
         self, request: DeleteShelfRequest, *, timeout: float | None = None

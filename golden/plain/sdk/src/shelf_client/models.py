@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 from pydantic import AliasChoices, Field
-from potter_runtime.messages import Int64, Message
+from potter_runtime.messages import FieldMask, Int32, Int64, Message
 
 __all__ = [
     "Shelf",
@@ -17,6 +17,7 @@ __all__ = [
     "GetShelfRequest",
     "ListShelvesRequest",
     "ListShelvesResponse",
+    "UpdateShelfRequest",
     "DeleteShelfRequest",
     "DeleteShelfResponse",
     "CreateAuthorRequest",
@@ -29,12 +30,14 @@ class Shelf(Message):
 
     id: str = ""
     theme: str = ""
+    capacity: Int32 = 0
 
 
 class CreateShelfRequest(Message):
     """Message CreateShelfRequest."""
 
     theme: str = ""
+    capacity: Int32 = 0
 
 
 class GetShelfRequest(Message):
@@ -46,7 +49,7 @@ class GetShelfRequest(Message):
 class ListShelvesRequest(Message):
     """Message ListShelvesRequest."""
 
-    page_size: int = Field(
+    page_size: Int32 = Field(
         default=0,
         validation_alias=AliasChoices("pageSize"),
         serialization_alias="pageSize",
@@ -58,6 +61,19 @@ class ListShelvesResponse(Message):
 
     shelves: list[Shelf] = Field(default_factory=list)
     total: Int64 = 0
+
+
+class UpdateShelfRequest(Message):
+    """AIP-134: only the fields of `update_mask` change."""
+
+    id: str = ""
+    theme: str = ""
+    capacity: Int32 = 0
+    update_mask: FieldMask | None = Field(
+        default=None,
+        validation_alias=AliasChoices("updateMask"),
+        serialization_alias="updateMask",
+    )
 
 
 class DeleteShelfRequest(Message):

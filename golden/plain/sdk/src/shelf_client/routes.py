@@ -11,6 +11,8 @@ GET_SHELF = Route("GET", "/api/v1/shelfs/{id}", path_field="id")
 """GetShelf: `GET /api/v1/shelfs/{id}`."""
 LIST_SHELVES = Route("POST", "/api/v1/shelfs/list_shelves", has_body=True)
 """ListShelves: `POST /api/v1/shelfs/list_shelves`."""
+UPDATE_SHELF = Route("PATCH", "/api/v1/shelfs/{id}", path_field="id", has_body=True)
+"""UpdateShelf: `PATCH /api/v1/shelfs/{id}`."""
 DELETE_SHELF = Route("DELETE", "/api/v1/shelfs/{id}", path_field="id")
 """DeleteShelf: `DELETE /api/v1/shelfs/{id}`."""
 CREATE_AUTHOR = Route("POST", "/api/v1/authors", has_body=True)

@@ -10,6 +10,7 @@ from potter_runtime.event_store import SqlEventStore
 from shelf.application.commands.create_shelf import CreateShelfHandler
 from shelf.application.queries.get_shelf import GetShelfHandler
 from shelf.application.queries.list_shelves import ListShelvesHandler
+from shelf.application.commands.update_shelf import UpdateShelfHandler
 from shelf.application.commands.delete_shelf import DeleteShelfHandler
 from shelf.application.commands.create_author import CreateAuthorHandler
 from shelf.infrastructure.repositories import build_repositories
@@ -25,6 +26,7 @@ class Container:
     create_shelf: CreateShelfHandler
     get_shelf: GetShelfHandler
     list_shelves: ListShelvesHandler
+    update_shelf: UpdateShelfHandler
     delete_shelf: DeleteShelfHandler
     create_author: CreateAuthorHandler
 
@@ -48,6 +50,7 @@ def build_container(settings: Settings | None = None) -> Container:
         create_shelf=CreateShelfHandler(repositories.shelf),
         get_shelf=GetShelfHandler(repositories.shelf),
         list_shelves=ListShelvesHandler(),
+        update_shelf=UpdateShelfHandler(repositories.shelf),
         delete_shelf=DeleteShelfHandler(repositories.shelf),
         create_author=CreateAuthorHandler(repositories.author),
     )

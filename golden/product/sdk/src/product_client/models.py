@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 from pydantic import AliasChoices, Field
-from potter_runtime.messages import Int64, Message
+from potter_runtime.messages import Double, Int32, Int64, Message
 
 __all__ = [
     "Product",
@@ -32,8 +32,8 @@ class Product(Message):
     id: str = ""
     name: str = ""
     description: str = ""
-    price: float = 0.0
-    stock: int = 0
+    price: Double = 0.0
+    stock: Int32 = 0
     category: str = ""
     created_at: Int64 = Field(
         default=0,
@@ -62,19 +62,19 @@ class GetProductResponse(Message):
 class ListProductsRequest(Message):
     """Message ListProductsRequest."""
 
-    page: int = 0
-    page_size: int = Field(
+    page: Int32 = 0
+    page_size: Int32 = Field(
         default=0,
         validation_alias=AliasChoices("pageSize"),
         serialization_alias="pageSize",
     )
     category: str = ""
-    min_price: float = Field(
+    min_price: Double = Field(
         default=0.0,
         validation_alias=AliasChoices("minPrice"),
         serialization_alias="minPrice",
     )
-    max_price: float = Field(
+    max_price: Double = Field(
         default=0.0,
         validation_alias=AliasChoices("maxPrice"),
         serialization_alias="maxPrice",
@@ -85,9 +85,9 @@ class ListProductsResponse(Message):
     """Message ListProductsResponse."""
 
     products: list[Product] = Field(default_factory=list)
-    total: int = 0
-    page: int = 0
-    page_size: int = Field(
+    total: Int32 = 0
+    page: Int32 = 0
+    page_size: Int32 = Field(
         default=0,
         validation_alias=AliasChoices("pageSize"),
         serialization_alias="pageSize",
@@ -99,8 +99,8 @@ class CreateProductRequest(Message):
 
     name: str = ""
     description: str = ""
-    price: float = 0.0
-    stock: int = 0
+    price: Double = 0.0
+    stock: Int32 = 0
     category: str = ""
 
 
@@ -121,8 +121,8 @@ class UpdateProductRequest(Message):
     id: str = ""
     name: str = ""
     description: str = ""
-    price: float = 0.0
-    stock: int = 0
+    price: Double = 0.0
+    stock: Int32 = 0
     category: str = ""
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 from pydantic import AliasChoices, Field
-from potter_runtime.messages import Message
+from potter_runtime.messages import Int32, Message
 
 __all__ = [
     "Item",
@@ -30,7 +30,7 @@ class Item(Message):
     id: str = ""
     name: str = ""
     description: str = ""
-    quantity: int = 0
+    quantity: Int32 = 0
 
 
 class CreateItemRequest(Message):
@@ -38,7 +38,7 @@ class CreateItemRequest(Message):
 
     name: str = ""
     description: str = ""
-    quantity: int = 0
+    quantity: Int32 = 0
 
 
 class CreateItemResponse(Message):
@@ -64,7 +64,7 @@ class GetItemResponse(Message):
     id: str = ""
     name: str = ""
     description: str = ""
-    quantity: int = 0
+    quantity: Int32 = 0
 
 
 class UpdateItemRequest(Message):
@@ -73,7 +73,7 @@ class UpdateItemRequest(Message):
     id: str = ""
     name: str = ""
     description: str = ""
-    quantity: int = 0
+    quantity: Int32 = 0
 
 
 class UpdateItemResponse(Message):
@@ -85,8 +85,8 @@ class UpdateItemResponse(Message):
 class ListItemsRequest(Message):
     """Message ListItemsRequest."""
 
-    page: int = 0
-    page_size: int = Field(
+    page: Int32 = 0
+    page_size: Int32 = Field(
         default=0,
         validation_alias=AliasChoices("pageSize"),
         serialization_alias="pageSize",
@@ -97,4 +97,4 @@ class ListItemsResponse(Message):
     """Message ListItemsResponse."""
 
     items: list[Item] = Field(default_factory=list)
-    total: int = 0
+    total: Int32 = 0

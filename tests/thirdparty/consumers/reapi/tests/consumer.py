@@ -18,7 +18,9 @@ def test_the_operations_arrive_in_order(client: TestClient) -> None:
     assert [(o.name, o.done) for o in operations] == [(f"main/operations/{ACTION.hash}", False), (f"main/operations/{ACTION.hash}", True)]
     assert operations[0].metadata == {"@type": "type.googleapis.com/build.bazel.remote.execution.v2.ExecuteOperationMetadata", "stage": "EXECUTING"}
     assert operations[1].response is not None
-    response = ExecuteResponse.model_validate(operations[1].response)
+    # An Any holds its type URL beside the packed message's fields: unpack without it.
+    packed = {key: value for key, value in operations[1].response.items() if key != "@type"}
+    response = ExecuteResponse.model_validate(packed)
     assert response.result is not None and response.result.stdout_raw == b"built\n"
     assert set(response.server_logs) == {"stderr"}
     log = response.server_logs["stderr"]

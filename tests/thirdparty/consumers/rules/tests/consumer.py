@@ -28,4 +28,5 @@ def test_two_members_are_rejected(client: TestClient) -> None:
     with pytest.raises(pydantic.ValidationError, match="type"):
         FieldRules(string=StringRules(), bytes_=BytesRules())  # `bytes` would be what annotations read: `bytes_` in Python
     response = client.post(CHECK_RULES.path, json={"string": {}, "bytes": {}})
-    assert response.status_code == 422
+    assert response.status_code == 400  # an invalid request (problem+json INVALID_ARGUMENT)
+    assert response.json()["code"] == "INVALID_ARGUMENT"

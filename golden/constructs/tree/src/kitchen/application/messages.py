@@ -6,7 +6,15 @@ from __future__ import annotations
 from typing import Self
 
 from pydantic import AliasChoices, Field, model_validator
-from potter_runtime.messages import check_oneof, Duration, Int64, Message
+from potter_runtime.messages import (
+    Bool,
+    Bytes,
+    check_oneof,
+    Duration,
+    Int32,
+    Int64,
+    Message,
+)
 
 from kitchen.domain.models import Dish, Kind
 
@@ -56,7 +64,7 @@ class GetDishRequest(Message):
 class ListDishesRequest(Message):
     """Message ListDishesRequest."""
 
-    page_size: int = Field(
+    page_size: Int32 = Field(
         default=0,
         validation_alias=AliasChoices("pageSize"),
         serialization_alias="pageSize",
@@ -74,11 +82,11 @@ class ListDishesResponse(Message):
 class ImportRequest(Message):
     """Message ImportRequest."""
 
-    payload: bytes = b""
-    json_: bool | None = Field(
+    payload: Bytes = b""
+    json_: Bool | None = Field(
         default=None, validation_alias=AliasChoices("json"), serialization_alias="json"
     )
-    csv: bool | None = None
+    csv: Bool | None = None
 
     @model_validator(mode="after")
     def check_oneofs(self) -> Self:
@@ -90,7 +98,7 @@ class ImportRequest(Message):
 class ImportResponse(Message):
     """Message ImportResponse."""
 
-    imported: int = 0
+    imported: Int32 = 0
 
 
 class KitchenQuery(Message):

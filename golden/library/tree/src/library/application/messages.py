@@ -5,7 +5,7 @@ from __future__ import annotations
 
 
 from pydantic import AliasChoices, Field
-from potter_runtime.messages import Message
+from potter_runtime.messages import Int32, Message
 
 from library.domain.models import Address, Book, LendingPolicy, Member
 
@@ -38,7 +38,7 @@ class CreateBookRequest(Message):
 
     title: str = ""
     author: str = ""
-    copies: int = 0
+    copies: Int32 = 0
     policy: LendingPolicy = LendingPolicy.LENDING_POLICY_UNSPECIFIED
 
 
@@ -68,8 +68,8 @@ class GetBookResponse(Message):
 class ListBooksRequest(Message):
     """Message ListBooksRequest."""
 
-    page: int = 0
-    page_size: int = Field(
+    page: Int32 = 0
+    page_size: Int32 = Field(
         default=0,
         validation_alias=AliasChoices("pageSize"),
         serialization_alias="pageSize",
@@ -80,7 +80,7 @@ class ListBooksResponse(Message):
     """Message ListBooksResponse."""
 
     books: list[Book] = Field(default_factory=list)
-    total: int = 0
+    total: Int32 = 0
 
 
 class UpdateBookRequest(Message):
@@ -89,7 +89,7 @@ class UpdateBookRequest(Message):
     id: str = ""
     title: str = ""
     author: str = ""
-    copies: int = 0
+    copies: Int32 = 0
 
 
 class UpdateBookResponse(Message):
@@ -128,7 +128,7 @@ class BorrowBookRequest(Message):
 class BorrowBookResponse(Message):
     """Message BorrowBookResponse."""
 
-    on_loan: int = Field(
+    on_loan: Int32 = Field(
         default=0, validation_alias=AliasChoices("onLoan"), serialization_alias="onLoan"
     )
 
@@ -190,7 +190,7 @@ class GetMemberResponse(Message):
 class ListMembersRequest(Message):
     """Message ListMembersRequest."""
 
-    page_size: int = Field(
+    page_size: Int32 = Field(
         default=0,
         validation_alias=AliasChoices("pageSize"),
         serialization_alias="pageSize",

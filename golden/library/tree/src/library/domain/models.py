@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import enum
 from typing import ClassVar
 
 from pydantic import AliasChoices, Field
 
-from potter_runtime.messages import DomainEvent, Message, ValueObject
+from potter_runtime.messages import DomainEvent, Int32, Message, ProtoEnum, ValueObject
 
 __all__ = [
     "LendingPolicy",
@@ -24,8 +23,14 @@ __all__ = [
 ]
 
 
-class LendingPolicy(enum.StrEnum):
+class LendingPolicy(ProtoEnum):
     """How a book may be lent."""
+
+    __proto_numbers__ = {
+        "LENDING_POLICY_UNSPECIFIED": 0,
+        "LENDING_POLICY_LOAN": 1,
+        "LENDING_POLICY_REFERENCE_ONLY": 2,
+    }
 
     LENDING_POLICY_UNSPECIFIED = "LENDING_POLICY_UNSPECIFIED"
     LENDING_POLICY_LOAN = "LENDING_POLICY_LOAN"
@@ -38,10 +43,10 @@ class Book(Message):
     id: str = ""
     title: str = ""
     author: str = ""
-    copies: int = 0
+    copies: Int32 = 0
     """Copies the library owns."""
     policy: LendingPolicy = LendingPolicy.LENDING_POLICY_UNSPECIFIED
-    on_loan: int = Field(
+    on_loan: Int32 = Field(
         default=0, validation_alias=AliasChoices("onLoan"), serialization_alias="onLoan"
     )
     """Copies currently lent."""
@@ -86,7 +91,7 @@ class BookCreated(DomainEvent):
     )
     title: str = ""
     author: str = ""
-    copies: int = 0
+    copies: Int32 = 0
     policy: LendingPolicy = LendingPolicy.LENDING_POLICY_UNSPECIFIED
 
 
@@ -104,7 +109,7 @@ class BookUpdated(DomainEvent):
     )
     title: str = ""
     author: str = ""
-    copies: int = 0
+    copies: Int32 = 0
 
 
 class BookDeleted(DomainEvent):

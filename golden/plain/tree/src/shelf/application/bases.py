@@ -16,6 +16,7 @@ from shelf.application.messages import (
     GetShelfRequest,
     ListShelvesRequest,
     ListShelvesResponse,
+    UpdateShelfRequest,
 )
 from shelf.domain.models import Shelf
 from shelf.domain.repositories import AuthorRepository, ShelfRepository
@@ -43,6 +44,15 @@ class ListShelvesHandlerBase(QueryHandler[ListShelvesRequest, ListShelvesRespons
     """Base of the ListShelves query handler (POST /api/v1/shelfs/list_shelves)."""
 
     rpc_name: ClassVar[str] = "ListShelves"
+
+
+class UpdateShelfHandlerBase(CommandHandler[UpdateShelfRequest, Shelf]):
+    """Base of the UpdateShelf command handler (PATCH /api/v1/shelfs/{id})."""
+
+    rpc_name: ClassVar[str] = "UpdateShelf"
+
+    def __init__(self, repository: ShelfRepository) -> None:
+        self.repository = repository
 
 
 class DeleteShelfHandlerBase(CommandHandler[DeleteShelfRequest, DeleteShelfResponse]):

@@ -7,12 +7,13 @@ from typing import ClassVar
 
 from pydantic import AliasChoices, Field
 
-from potter_runtime.messages import DomainEvent, Message
+from potter_runtime.messages import DomainEvent, Int32, Message
 
 __all__ = [
     "Shelf",
     "Author",
     "ShelfCreatedEvent",
+    "ShelfUpdatedEvent",
     "ShelfDeletedEvent",
     "AuthorCreatedEvent",
 ]
@@ -23,6 +24,7 @@ class Shelf(Message):
 
     id: str = ""
     theme: str = ""
+    capacity: Int32 = 0
 
 
 class Author(Message):
@@ -45,6 +47,23 @@ class ShelfCreatedEvent(DomainEvent):
         serialization_alias="shelfId",
     )
     theme: str = ""
+    capacity: Int32 = 0
+
+
+class ShelfUpdatedEvent(DomainEvent):
+    """Shelf updated (synthesized by potter-gen: the proto declares no such event)."""
+
+    event_type: ClassVar[str] = "shelf.updated"
+    event_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[str] = "Shelf"
+
+    shelf_id: str = Field(
+        default="",
+        validation_alias=AliasChoices("shelfId"),
+        serialization_alias="shelfId",
+    )
+    theme: str = ""
+    capacity: Int32 = 0
 
 
 class ShelfDeletedEvent(DomainEvent):

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from pydantic import AliasChoices, Field
 
-from potter_runtime.messages import DomainEvent, Int64, Message
+from potter_runtime.messages import DomainEvent, Double, Int32, Int64, Message
 
 __all__ = [
     "Product",
@@ -23,8 +23,8 @@ class Product(Message):
     id: str = ""
     name: str = ""
     description: str = ""
-    price: float = 0.0
-    stock: int = 0
+    price: Double = 0.0
+    stock: Int32 = 0
     category: str = ""
     created_at: Int64 = Field(
         default=0,
@@ -51,8 +51,8 @@ class ProductCreatedEvent(DomainEvent):
         serialization_alias="productId",
     )
     name: str = ""
-    price: float = 0.0
-    stock: int = 0
+    price: Double = 0.0
+    stock: Int32 = 0
 
 
 class ProductUpdatedEvent(DomainEvent):
@@ -68,8 +68,8 @@ class ProductUpdatedEvent(DomainEvent):
         serialization_alias="productId",
     )
     name: str = ""
-    price: float = 0.0
-    stock: int = 0
+    price: Double = 0.0
+    stock: Int32 = 0
 
 
 class ProductDeletedEvent(DomainEvent):

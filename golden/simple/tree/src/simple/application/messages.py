@@ -5,7 +5,7 @@ from __future__ import annotations
 
 
 from pydantic import AliasChoices, Field
-from potter_runtime.messages import Message
+from potter_runtime.messages import Int32, Message
 
 from simple.domain.models import Item
 
@@ -26,7 +26,7 @@ class CreateItemRequest(Message):
 
     name: str = ""
     description: str = ""
-    quantity: int = 0
+    quantity: Int32 = 0
 
 
 class CreateItemResponse(Message):
@@ -52,7 +52,7 @@ class GetItemResponse(Message):
     id: str = ""
     name: str = ""
     description: str = ""
-    quantity: int = 0
+    quantity: Int32 = 0
 
 
 class UpdateItemRequest(Message):
@@ -61,7 +61,7 @@ class UpdateItemRequest(Message):
     id: str = ""
     name: str = ""
     description: str = ""
-    quantity: int = 0
+    quantity: Int32 = 0
 
 
 class UpdateItemResponse(Message):
@@ -73,8 +73,8 @@ class UpdateItemResponse(Message):
 class ListItemsRequest(Message):
     """Message ListItemsRequest."""
 
-    page: int = 0
-    page_size: int = Field(
+    page: Int32 = 0
+    page_size: Int32 = Field(
         default=0,
         validation_alias=AliasChoices("pageSize"),
         serialization_alias="pageSize",
@@ -85,4 +85,4 @@ class ListItemsResponse(Message):
     """Message ListItemsResponse."""
 
     items: list[Item] = Field(default_factory=list)
-    total: int = 0
+    total: Int32 = 0

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from pydantic import AliasChoices, Field
 
-from potter_runtime.messages import DomainEvent, Message
+from potter_runtime.messages import DomainEvent, Int32, Message
 
 __all__ = ["Item", "ItemCreatedEvent", "ItemCreationFailedEvent", "ItemUpdatedEvent"]
 
@@ -18,7 +18,7 @@ class Item(Message):
     id: str = ""
     name: str = ""
     description: str = ""
-    quantity: int = 0
+    quantity: Int32 = 0
 
 
 class ItemCreatedEvent(DomainEvent):
@@ -35,7 +35,7 @@ class ItemCreatedEvent(DomainEvent):
     )
     name: str = ""
     description: str = ""
-    quantity: int = 0
+    quantity: Int32 = 0
 
 
 class ItemCreationFailedEvent(Message):
@@ -59,4 +59,4 @@ class ItemUpdatedEvent(DomainEvent):
     )
     name: str = ""
     description: str = ""
-    quantity: int = 0
+    quantity: Int32 = 0

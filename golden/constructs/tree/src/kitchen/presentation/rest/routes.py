@@ -7,7 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
-from potter_runtime.rest import ndjson_response
+from potter_runtime.messages import Int32
+from potter_runtime.rest import PROBLEM_RESPONSES, ndjson_response
 
 from kitchen.application.messages import (
     CreateDishRequest,
@@ -25,7 +26,7 @@ from kitchen.application.messages import (
 from kitchen.bootstrap import Container
 from kitchen.domain.models import Dish, Envelope, Kind
 
-router = APIRouter()
+router = APIRouter(responses=PROBLEM_RESPONSES)
 
 
 def get_container(request: Request) -> Container:
@@ -59,7 +60,7 @@ async def get_dish(container: ContainerDep, id: str) -> Dish:
 @router.get("/api/v1/dishes", status_code=200, operation_id="ListDishes", tags=["Dish"])
 async def list_dishes(
     container: ContainerDep,
-    page_size: Annotated[int, Query(alias="pageSize")] = 0,
+    page_size: Annotated[Int32, Query(alias="pageSize")] = 0,
     kinds: Annotated[list[Kind] | None, Query(alias="kinds")] = None,
 ) -> ListDishesResponse:
     """ListDishes."""

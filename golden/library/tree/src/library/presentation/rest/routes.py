@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from potter_runtime.messages import Int32
+from potter_runtime.rest import PROBLEM_RESPONSES
 
 from library.application.messages import (
     BorrowBookRequest,
@@ -31,7 +33,7 @@ from library.application.messages import (
 )
 from library.bootstrap import Container
 
-router = APIRouter()
+router = APIRouter(responses=PROBLEM_RESPONSES)
 
 
 def get_container(request: Request) -> Container:
@@ -69,8 +71,8 @@ async def get_book(container: ContainerDep, id: str) -> GetBookResponse:
 @router.get("/api/v1/books", status_code=200, operation_id="ListBooks", tags=["Book"])
 async def list_books(
     container: ContainerDep,
-    page: Annotated[int, Query(alias="page")] = 0,
-    page_size: Annotated[int, Query(alias="pageSize")] = 0,
+    page: Annotated[Int32, Query(alias="page")] = 0,
+    page_size: Annotated[Int32, Query(alias="pageSize")] = 0,
 ) -> ListBooksResponse:
     """List the catalogue, a page at a time."""
     request = ListBooksRequest(page=page, page_size=page_size)
@@ -148,7 +150,7 @@ async def get_member(container: ContainerDep, id: str) -> GetMemberResponse:
     "/api/v1/members", status_code=200, operation_id="ListMembers", tags=["Member"]
 )
 async def list_members(
-    container: ContainerDep, page_size: Annotated[int, Query(alias="pageSize")] = 0
+    container: ContainerDep, page_size: Annotated[Int32, Query(alias="pageSize")] = 0
 ) -> ListMembersResponse:
     """List members."""
     request = ListMembersRequest(page_size=page_size)

@@ -12,6 +12,14 @@ class CreateShelfHandler(CreateShelfHandlerBase):
 
     async def handle(self, request: CreateShelfRequest) -> Shelf:
         aggregate = self.repository.new()
-        aggregate.record(ShelfCreatedEvent(shelf_id=aggregate.id, theme=request.theme))
+        aggregate.record(
+            ShelfCreatedEvent(
+                shelf_id=aggregate.id, theme=request.theme, capacity=request.capacity
+            )
+        )
         await self.repository.save(aggregate)
-        return Shelf(id=aggregate.id, theme=aggregate.state.theme)
+        return Shelf(
+            id=aggregate.id,
+            theme=aggregate.state.theme,
+            capacity=aggregate.state.capacity,
+        )

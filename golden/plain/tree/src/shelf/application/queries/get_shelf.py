@@ -12,4 +12,8 @@ class GetShelfHandler(GetShelfHandlerBase):
 
     async def handle(self, request: GetShelfRequest) -> Shelf:
         aggregate = await self.repository.get(request.id)
-        return Shelf(id=aggregate.id, theme=aggregate.state.theme)
+        return Shelf(
+            id=aggregate.id,
+            theme=aggregate.state.theme,
+            capacity=aggregate.state.capacity,
+        )

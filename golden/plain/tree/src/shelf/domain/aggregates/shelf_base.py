@@ -8,7 +8,12 @@ from typing import ClassVar
 from potter_runtime.aggregate import AggregateRoot
 from potter_runtime.messages import DomainEvent
 
-from shelf.domain.models import Shelf, ShelfCreatedEvent, ShelfDeletedEvent
+from shelf.domain.models import (
+    Shelf,
+    ShelfCreatedEvent,
+    ShelfUpdatedEvent,
+    ShelfDeletedEvent,
+)
 
 
 class ShelfAggregateBase(AggregateRoot[Shelf]):
@@ -21,6 +26,7 @@ class ShelfAggregateBase(AggregateRoot[Shelf]):
     aggregate_type: ClassVar[str] = "Shelf"
     event_types: ClassVar[dict[str, type[DomainEvent]]] = {
         "shelf.created": ShelfCreatedEvent,
+        "shelf.updated": ShelfUpdatedEvent,
         "shelf.deleted": ShelfDeletedEvent,
     }
 
@@ -32,6 +38,8 @@ class ShelfAggregateBase(AggregateRoot[Shelf]):
         """Change the state by one event; raise TypeError for a foreign event."""
         if isinstance(event, ShelfCreatedEvent):
             self.on_shelf_created_event(event)
+        elif isinstance(event, ShelfUpdatedEvent):
+            self.on_shelf_updated_event(event)
         elif isinstance(event, ShelfDeletedEvent):
             self.on_shelf_deleted_event(event)
         else:
@@ -40,6 +48,12 @@ class ShelfAggregateBase(AggregateRoot[Shelf]):
     def on_shelf_created_event(self, event: ShelfCreatedEvent) -> None:
         """Apply ShelfCreatedEvent: copy its fields onto the state."""
         self.state.theme = event.theme
+        self.state.capacity = event.capacity
+
+    def on_shelf_updated_event(self, event: ShelfUpdatedEvent) -> None:
+        """Apply ShelfUpdatedEvent: copy its fields onto the state."""
+        self.state.theme = event.theme
+        self.state.capacity = event.capacity
 
     def on_shelf_deleted_event(self, event: ShelfDeletedEvent) -> None:
         """Apply ShelfDeletedEvent: the aggregate is deleted."""

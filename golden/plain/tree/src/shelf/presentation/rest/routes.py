@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from potter_runtime.rest import PROBLEM_RESPONSES
 
 from shelf.application.messages import (
     CreateAuthorRequest,
@@ -16,11 +17,12 @@ from shelf.application.messages import (
     GetShelfRequest,
     ListShelvesRequest,
     ListShelvesResponse,
+    UpdateShelfRequest,
 )
 from shelf.bootstrap import Container
 from shelf.domain.models import Shelf
 
-router = APIRouter()
+router = APIRouter(responses=PROBLEM_RESPONSES)
 
 
 def get_container(request: Request) -> Container:
@@ -55,6 +57,17 @@ async def list_shelves(
 ) -> ListShelvesResponse:
     """ListShelves."""
     return await container.list_shelves.handle(body)
+
+
+@router.patch(
+    "/api/v1/shelfs/{id}", status_code=200, operation_id="UpdateShelf", tags=["Shelf"]
+)
+async def update_shelf(
+    body: UpdateShelfRequest, container: ContainerDep, id: str
+) -> Shelf:
+    """UpdateShelf."""
+    request = body.model_copy(update={"id": id})
+    return await container.update_shelf.handle(request)
 
 
 @router.delete(

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from potter_runtime.messages import Double, Int32
+from potter_runtime.rest import PROBLEM_RESPONSES
 
 from product.application.messages import (
     CreateProductRequest,
@@ -21,7 +23,7 @@ from product.application.messages import (
 )
 from product.bootstrap import Container
 
-router = APIRouter()
+router = APIRouter(responses=PROBLEM_RESPONSES)
 
 
 def get_container(request: Request) -> Container:
@@ -50,11 +52,11 @@ async def get_product(container: ContainerDep, id: str) -> GetProductResponse:
 )
 async def list_products(
     container: ContainerDep,
-    page: Annotated[int, Query(alias="page")] = 0,
-    page_size: Annotated[int, Query(alias="pageSize")] = 0,
+    page: Annotated[Int32, Query(alias="page")] = 0,
+    page_size: Annotated[Int32, Query(alias="pageSize")] = 0,
     category: Annotated[str, Query(alias="category")] = "",
-    min_price: Annotated[float, Query(alias="minPrice")] = 0.0,
-    max_price: Annotated[float, Query(alias="maxPrice")] = 0.0,
+    min_price: Annotated[Double, Query(alias="minPrice")] = 0.0,
+    max_price: Annotated[Double, Query(alias="maxPrice")] = 0.0,
 ) -> ListProductsResponse:
     """ListProducts."""
     request = ListProductsRequest(

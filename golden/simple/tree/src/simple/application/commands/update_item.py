@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from potter_runtime.updates import update_paths
+
 from simple.application.bases import UpdateItemHandlerBase
 from simple.application.messages import UpdateItemRequest, UpdateItemResponse
 from simple.domain.models import ItemUpdatedEvent
@@ -12,12 +14,22 @@ class UpdateItemHandler(UpdateItemHandlerBase):
 
     async def handle(self, request: UpdateItemRequest) -> UpdateItemResponse:
         aggregate = await self.repository.get(request.id)
+        # AIP-134: change only the fields the request names; keep the others.
+        paths = update_paths(request, path_field="id")
         aggregate.record(
             ItemUpdatedEvent(
                 item_id=aggregate.id,
-                name=request.name,
-                description=request.description,
-                quantity=request.quantity,
+                name=(request.name if "name" in paths else aggregate.state.name),
+                description=(
+                    request.description
+                    if "description" in paths
+                    else aggregate.state.description
+                ),
+                quantity=(
+                    request.quantity
+                    if "quantity" in paths
+                    else aggregate.state.quantity
+                ),
             )
         )
         await self.repository.save(aggregate)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from potter_runtime.messages import Int32
+from potter_runtime.rest import PROBLEM_RESPONSES
 
 from simple.application.messages import (
     CreateItemRequest,
@@ -19,7 +21,7 @@ from simple.application.messages import (
 )
 from simple.bootstrap import Container
 
-router = APIRouter()
+router = APIRouter(responses=PROBLEM_RESPONSES)
 
 
 def get_container(request: Request) -> Container:
@@ -62,8 +64,8 @@ async def update_item(
 @router.get("/api/v1/items", status_code=200, operation_id="ListItems", tags=["Item"])
 async def list_items(
     container: ContainerDep,
-    page: Annotated[int, Query(alias="page")] = 0,
-    page_size: Annotated[int, Query(alias="pageSize")] = 0,
+    page: Annotated[Int32, Query(alias="page")] = 0,
+    page_size: Annotated[Int32, Query(alias="pageSize")] = 0,
 ) -> ListItemsResponse:
     """ListItems возвращает список items"""
     request = ListItemsRequest(page=page, page_size=page_size)
