@@ -65,7 +65,11 @@ class _Merger:
     ) -> cst.BaseStatement:
         """Record a conflict over a whole definition; return its placeholder."""
         texts = [code(node).strip("\n") if node is not None else "" for node in (base, ours, theirs)]
-        self.conflicts.append(Conflict(name, self._line(ours), texts[1], texts[2], texts[0]))
+        # The region starts at the user's comments above the definition (they are part of `ours`).
+        leading = list(getattr(ours, "leading_lines", ()))
+        while leading and leading[0].comment is None:
+            leading.pop(0)
+        self.conflicts.append(Conflict(name, self._line(ours) - len(leading), texts[1], texts[2], texts[0]))
         chunk = Chunk(conflict=True, base=_lines(texts[0]), ours=_lines(texts[1]), theirs=_lines(texts[2]))
         return self._placeholder(with_markers([chunk]))
 

@@ -477,6 +477,8 @@ def test_unchanged_theirs_keeps_ours(script: list[Op]) -> None:
 @example(user_script=[("change_body", "GetItemHandler.handle")], generator_script=[("remove", "GetItemHandler.handle")])
 @example(user_script=[("change_constant", "PAGE_SIZE")], generator_script=[("remove", "PAGE_SIZE")])
 @example(user_script=[("add_method", "GetItemHandler")], generator_script=[("remove", "GetItemHandler")])
+# A conflicting constant with the user's comment above it: the conflict's line is the comment's.
+@example(user_script=[("change_constant", "PAGE_SIZE"), ("add_comment", "PAGE_SIZE")], generator_script=[("change_constant", "PAGE_SIZE")])
 def test_both_sides_edited(user_script: list[Op], generator_script: list[Op]) -> None:
     base = base_module().render()
     user, generator = apply_user(user_script), apply_generator(generator_script)
