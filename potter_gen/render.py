@@ -288,6 +288,20 @@ def sdk_package(project: Project) -> str:
     return f"{project.package}_client"
 
 
+def client_class_name(project: Project) -> str:
+    """Return the SDK's client class name: `LibraryClient` for package `library`.
+
+    A proto type of the project may already hold that name (a message
+    `Client` of package `library` becomes `LibraryClient` too); then `Api` is
+    added until neither it nor its `Async…` twin is taken (`LibraryApiClient`).
+    """
+    taken = {m.class_name for m in project.messages} | {e.class_name for e in project.enums}
+    name = f"{pascal_case(project.package)}Client"
+    while name in taken or f"Async{name}" in taken:
+        name = name[: -len("Client")] + "ApiClient"
+    return name
+
+
 def _expand(target: Target, project: Project) -> Iterable[tuple[str, dict[str, object]]]:
     base = {"package": project.package, "sdk_package": sdk_package(project)}
     if target.fan_out is FanOut.PROJECT:
@@ -311,7 +325,7 @@ def render_project(project: Project, layer: Layer = Layer.SERVICE) -> OutputTree
         FormatError: a rendered Python file does not parse (a potter-gen bug).
     """
     env = _environment()
-    client = pascal_case(project.package)
+    client = client_class_name(project)
     context = {
         "project": project,
         "header": _header(project),
@@ -321,8 +335,8 @@ def render_project(project: Project, layer: Layer = Layer.SERVICE) -> OutputTree
         "standalone_rpcs": samples.standalone_rpcs(project),
         "error_samples": samples.error_samples(project),
         "sdk_package": sdk_package(project),
-        "client_class": f"{client}Client",
-        "async_client_class": f"Async{client}Client",
+        "client_class": client,
+        "async_client_class": f"Async{client}",
     }
     texts: dict[str, str] = {}
     kinds: dict[str, FileKind] = {}

@@ -156,7 +156,8 @@ def namespace_repeated_rpcs(services: list[Service]) -> list[Service]:
     `UnimplementedCall` in two services), while the handler modules, route
     functions and SDK methods of a project share one namespace:
     `TestService.UnimplementedCall` becomes `test_service_unimplemented_call`
-    and `TestServiceUnimplementedCallHandler`. When the services' names are
+    and `TestServiceUnimplementedCallHandler`, served (a custom method) at
+    `POST …/test_service_unimplemented_call`. When the services' names are
     equal too (two proto packages), their full names are used. RPCs whose
     names no other service repeats keep them, so adding a service changes
     nothing else.
@@ -170,13 +171,19 @@ def namespace_repeated_rpcs(services: list[Service]) -> list[Service]:
     for service in services:
         prefix = service.name if names.count(service.name) == 1 else naming.pascal_case(service.full_name.lstrip(".").replace(".", "_"))
         rpcs = tuple(
-            replace(rpc, module=naming.rpc_module(prefix + rpc.name), python_name=prefix + rpc.name)
-            if len(services_of[rpc.module]) > 1
-            else rpc
-            for rpc in service.rpcs
+            _namespaced(rpc, prefix) if len(services_of[rpc.module]) > 1 else rpc for rpc in service.rpcs
         )
         renamed.append(replace(service, rpcs=rpcs))
     return renamed
+
+
+def _namespaced(rpc: Rpc, prefix: str) -> Rpc:
+    """Return `rpc` under the name `prefix + rpc.name`; a custom method's route (`…/<rpc_snake>`) follows it."""
+    http = rpc.http
+    own_segment = "/" + naming.snake_case(rpc.name)
+    if http.method == "POST" and http.path.endswith(own_segment):
+        http = replace(http, path=http.path[: -len(own_segment)] + "/" + naming.snake_case(prefix + rpc.name))
+    return replace(rpc, module=naming.rpc_module(prefix + rpc.name), python_name=prefix + rpc.name, http=http)
 
 
 def check_rpc_names(context: BuildContext, services: list[Service]) -> None:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from potter_gen.pipeline import Generated, generate_tree
+from potter_gen.targets import Layer
 from tests.names.generated import GeneratedPair, generate_pair, run_checks
 from tests.roundtrip.test_roundtrip import roundtrip_spec, run_roundtrip
 
@@ -91,3 +93,42 @@ def test_models_read_and_write_protobufs_json(shape: str, request: pytest.Fixtur
     output = run_roundtrip(spec, [pair.service_dir / "src", pair.sdk_dir / "src"], tmp_path)
 
     assert f"round-tripped {len(spec['classes'])} messages" in output  # type: ignore[arg-type]
+
+
+SAME_CUSTOM_RPC = """syntax = "proto3";
+package acme.depot.v1;
+message Container { string id = 1; }
+message GetContainerRequest { string id = 1; }
+service FirstService { rpc InspectContainer(GetContainerRequest) returns (Container); }
+service SecondService { rpc InspectContainer(GetContainerRequest) returns (Container); }
+"""
+
+CLIENT_MESSAGE = """syntax = "proto3";
+package acme.depot.v1;
+message Client { string id = 1; }
+message PingRequest { Client client = 1; }
+service DepotService { rpc Ping(PingRequest) returns (PingRequest); }
+"""
+
+
+def _generate(tmp_path: Path, text: str, layer: Layer = Layer.SERVICE) -> Generated:
+    proto = tmp_path / "depot.proto"
+    proto.write_text(text)
+    return generate_tree([proto], [tmp_path], module="depot", layer=layer)
+
+
+def test_a_repeated_custom_rpc_gets_a_route_per_service(tmp_path: Path) -> None:
+    """Routes are keyed by RPC name too: the namespaced name is the route's last segment."""
+    routes = {(rpc.http.method, rpc.http.path) for rpc in _generate(tmp_path, SAME_CUSTOM_RPC).project.rpcs}
+    assert len(routes) == 2
+    assert all(path.endswith(("/first_service_inspect_container", "/second_service_inspect_container")) for _, path in routes)
+
+
+def test_the_sdk_client_class_steps_aside_for_a_message_of_its_name(tmp_path: Path) -> None:
+    """A message `Client` becomes `DepotClient` (`Client` is a name the SDK imports), the SDK client's own name."""
+    generated = _generate(tmp_path, CLIENT_MESSAGE, Layer.SDK)
+    client = generated.tree["src/depot_client/client.py"].text
+    assert "class DepotApiClient(" in client and "class DepotClient(" not in client
+    models = generated.tree["src/depot_client/models.py"].text
+    assert "class DepotClient(" in models
+    compile(client, "client.py", "exec")

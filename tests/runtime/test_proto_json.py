@@ -110,8 +110,8 @@ def test_json_output_is_proto3_json() -> None:
     sample = Sample(i64=2**40, u64=2**64 - 1, f64=math.nan, data=b"\xfb\xff", took=datetime.timedelta(seconds=1.5))
 
     assert math.isnan(Sample.model_validate_json(sample.model_dump_json()).f64)
+    # As json_format.MessageToDict writes it: fields never set are left out, bytes in standard base64.
     assert sample.model_dump(mode="json") | {"f64": None} == {
-        "i32": 0, "u32": 0, "i64": str(2**40), "u64": str(2**64 - 1), "f32": 0.0, "f64": None, "flag": False,
-        "data": "-_8=", "took": "1.500s", "names": [],
+        "i64": str(2**40), "u64": str(2**64 - 1), "f64": None, "data": "+/8=", "took": "1.500s",
     }  # fmt: skip
     assert '"f64":"NaN"' in sample.model_dump_json()

@@ -185,7 +185,7 @@ def test_a_read_of_a_renamed_request_field_is_reported_with_a_suggestion(ws: Wor
 
 
 def test_a_restored_generated_file_is_backed_up_and_the_backup_named(ws: Workspace) -> None:
-    ws.edit(ROUTES, "router = APIRouter()", "router = APIRouter(prefix='/x')")
+    ws.edit(ROUTES, "router = APIRouter(", "router = APIRouter(prefix='/x', ")
     edited = ws.read(ROUTES)
     output = run(ws, "generate")
     assert f"{ROUTES}: restored (your edit is saved in .potter/backup/{ROUTES}; move it into a scaffold file)" in output
