@@ -249,15 +249,20 @@ def plan_run(
             if _base(project_dir, relative) != new:
                 pending.append(relative)
         else:
-            # Imported here: libcst costs ~0.4 s of start-up that init and the plugin never need.
-            from potter_gen.merge import MergeStatus, merge_file
+            from potter_gen.merge import MergeStatus, trivial_merge
 
             theirs = new
             if stale_tests and relative.startswith("tests/"):
                 from potter_gen.merge.move import without_functions
 
                 theirs = without_functions(new, stale_tests)  # the base stays `new`: the test stays "deleted"
-            result = merge_file(relative, _base(project_dir, relative), disk, theirs)
+            base = _base(project_dir, relative)
+            result = trivial_merge(base, disk, theirs)
+            if result is None:
+                # Imported here: libcst costs ~0.4 s of start-up, needed only where both sides changed a file.
+                from potter_gen.merge import merge_file
+
+                result = merge_file(relative, base, disk, theirs)
             final = result.text
             if result.status is MergeStatus.CONFLICTED:
                 changes.append(FileChange(relative, output.kind, Action.CONFLICT, disk, result.text, result.conflicts, result.kept))

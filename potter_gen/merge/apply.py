@@ -24,7 +24,7 @@ from potter_gen.format import format_user_source
 from potter_gen.markers import BASE_MARKER, OURS_MARKER, SPLIT_MARKER, THEIRS_MARKER
 from potter_gen.merge.collect import ImportName, code, import_names, imports, is_docstring, key_of, keyed, used_names
 from potter_gen.merge.diff3 import Chunk, has_conflicts, merge_lines, merged_text, with_markers
-from potter_gen.merge.result import Conflict, MergeResult, MergeStatus
+from potter_gen.merge.result import Conflict, MergeResult, MergeStatus, trivial_merge
 
 _PLACEHOLDER = "__potter_conflict_{}__"
 _MARKERS = frozenset({OURS_MARKER, BASE_MARKER, SPLIT_MARKER, THEIRS_MARKER})
@@ -418,10 +418,9 @@ def merge_file(path: str, base: str | None, ours: str, theirs: str) -> MergeResu
         merged line by line (diff3): each region both sides changed
         differently is one conflict.
     """
-    if ours == theirs or theirs == base:
-        return MergeResult(MergeStatus.UNCHANGED, ours)
-    if ours == base:
-        return MergeResult(MergeStatus.MERGED, theirs)
+    trivial = trivial_merge(base, ours, theirs)
+    if trivial is not None:
+        return trivial
     if not path.endswith(".py"):
         return _text_merge(path, base, ours, theirs)
     try:

@@ -51,3 +51,17 @@ class MergeResult:
     text: str
     conflicts: tuple[Conflict, ...] = ()
     kept: tuple[str, ...] = ()
+
+
+def trivial_merge(base: str | None, ours: str, theirs: str) -> MergeResult | None:
+    """Return the result of a merge that needs no parsing, or None when both sides changed.
+
+    Unchanged when the generator changed nothing (or both sides agree),
+    theirs when the user changed nothing. Kept apart from `apply.py` so
+    `update` imports libcst only for a file both sides changed.
+    """
+    if ours == theirs or theirs == base:
+        return MergeResult(MergeStatus.UNCHANGED, ours)
+    if ours == base:
+        return MergeResult(MergeStatus.MERGED, theirs)
+    return None

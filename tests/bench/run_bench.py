@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import io
 import os
 import pstats
 import shutil
@@ -131,7 +132,8 @@ def profile_init(corpus: Corpus, work: Path) -> list[ProfileRow]:
     _remove(work / "profiled")
     profiler = cProfile.Profile()
     argv = ["init", *_init_args(corpus), "--output", "profiled"]
-    with contextlib.chdir(work):
+    quiet = io.StringIO()  # the run's own output (diagnostics, "Wrote …") is not the report's
+    with contextlib.chdir(work), contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
         profiler.enable()
         try:
             cli_main(argv, standalone_mode=False)
