@@ -19,7 +19,7 @@ import yaml
 
 from potter_gen.build import build_project
 from potter_gen.descriptors import load_protos
-from tests.conftest import REPO
+from tests.conftest import REPO, require_shared
 from tests.roundtrip.test_roundtrip import CASES, roundtrip_spec
 
 SCRIPT = Path(__file__).resolve().parent / "differential_check.py"
@@ -30,6 +30,7 @@ EXAMPLES = 100  # bodies per request message: the five cases take about 40 s tog
 def test_request_models_accept_exactly_what_protobuf_parses(case: str, tmp_path: Path) -> None:
     golden = yaml.safe_load((REPO / "golden" / case / "case.yml").read_text())
     protos = [REPO / p for p in golden["protos"]]
+    require_shared(*protos)
     include_dirs = [REPO / p for p in golden.get("include") or []]
     spec, _ = roundtrip_spec(protos, include_dirs, EXAMPLES)
     loaded, _ = load_protos(protos, include_dirs)
