@@ -150,8 +150,6 @@ def _moves(project_dir: Path | None, tree: OutputTree, old_files: dict[str, File
     SCAFFOLD file (not on disk yet) defining a class of the same name
     (`GetItemHandler` going from queries/ to commands/, another module or service).
     """
-    from potter_gen.merge.move import defined_classes
-
     fresh = [
         r
         for r, output in tree.items()
@@ -164,6 +162,8 @@ def _moves(project_dir: Path | None, tree: OutputTree, old_files: dict[str, File
         disk, base = _read(project_dir, old), _base(project_dir, old)
         if disk is None or base is None or disk == base:
             continue
+        from potter_gen.merge.move import defined_classes  # libcst: only for an edited, retired scaffold
+
         classes = defined_classes(base)
         targets = [r for r in fresh if r not in moves and classes & defined_classes(tree[r].text)]
         if len(targets) == 1:
