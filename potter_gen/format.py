@@ -127,15 +127,6 @@ def _ruff_format(ruff: str, python: Mapping[str, str]) -> dict[str, str]:
         return {path: (root / name).read_bytes().decode() for path, name in names.items()}
 
 
-def format_source(path: str, text: str) -> str:
-    """Return `text` formatted in black's style when `path` is a Python file.
-
-    Raises:
-        FormatError: as `format_sources`.
-    """
-    return format_sources({path: text})[path]
-
-
 def _parse_failure(stderr: str, names: Mapping[str, str]) -> str:
     """Return ruff's error output with our file names put back, as one report."""
     for path, name in names.items():

@@ -149,7 +149,7 @@ GENERATED_CODE_NAMES = frozenset(
         "EventStore", "FastAPI", "Field", "Int64", "Iterator", "Message", "NotImplementedRpcError", "Path", "ProtoEnum",
         "AnyMessage", "Bool", "Bytes", "Double", "EmptyValue", "FieldMask", "Float", "Int32", "Timestamp", "UInt32", "UInt64",
         "Query", "QueryHandler", "Repository", "Request", "RetryPolicy", "Route", "Self",
-        "ServerStreamHandler", "ServiceSettings", "Settings", "SqlEventStore", "StreamingResponse", "T",
+        "ServerStreamHandler", "ServiceSettings", "Settings", "SqlEventStore", "SqliteEventStore", "StreamingResponse", "T",
         "TestClient", "TypeVar", "ValueObject",
         # Lower-case names imported or defined at module level of a generated file.
         "annotations", "asynccontextmanager", "asyncio", "build_container", "build_repositories", "check_oneof",

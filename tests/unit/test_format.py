@@ -7,7 +7,7 @@ import tempfile
 import pytest
 
 from potter_gen.errors import ExitCode, OutputError
-from potter_gen.format import FormatError, format_source, format_sources, format_user_source
+from potter_gen.format import FormatError, format_sources, format_user_source
 from tests.black_style import is_black_stable
 
 UGLY = "def f( a,b ):\n  return {'a':a,'b':b}\n"
@@ -28,7 +28,7 @@ def test_directories_ruff_excludes_by_default_are_formatted_too() -> None:
 
 def test_magic_trailing_comma_is_off_and_long_lines_wrap_at_88() -> None:
     text = "x = [\n    1,\n    2,\n]\ny = call(" + ", ".join(f"argument_{i}" for i in range(12)) + ")\n"
-    formatted = format_source("m.py", text)
+    formatted = format_sources({"m.py": text})["m.py"]
     assert formatted.startswith("x = [1, 2]\n")
     assert max(len(line) for line in formatted.splitlines()) <= 88
     assert is_black_stable(formatted)
@@ -53,7 +53,7 @@ def test_an_unwritable_temporary_directory_is_an_output_error(monkeypatch: pytes
 def test_merged_files_get_black_where_ruff_differs_from_black_26() -> None:
     # black 26's "always one blank line after imports": ruff 0.17 keeps two.
     text = "import os\n\n\nX = os.sep\n"
-    assert format_source("m.py", text) == text
+    assert format_sources({"m.py": text})["m.py"] == text
     assert format_user_source("m.py", text) == "import os\n\nX = os.sep\n"
     assert format_user_source("notes.txt", text) == text
     with pytest.raises(FormatError, match="m.py"):

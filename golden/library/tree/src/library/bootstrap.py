@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from potter_runtime.event_store import SqlEventStore
+from potter_runtime.store.sqlite import SqliteEventStore
 
 from library.application.commands.create_book import CreateBookHandler
 from library.application.queries.get_book import GetBookHandler
@@ -26,7 +26,7 @@ class Container:
     """Everything the transports need: one handler per RPC, and the store they share."""
 
     settings: Settings
-    event_store: SqlEventStore
+    event_store: SqliteEventStore
     create_book: CreateBookHandler
     get_book: GetBookHandler
     list_books: ListBooksHandler
@@ -50,7 +50,7 @@ class Container:
 def build_container(settings: Settings | None = None) -> Container:
     """Wire the service from `settings` (read from the environment when None)."""
     settings = settings or Settings()
-    event_store = SqlEventStore(settings.database_url)
+    event_store = SqliteEventStore(settings.database_url)
     repositories = build_repositories(event_store)
     return Container(
         settings=settings,

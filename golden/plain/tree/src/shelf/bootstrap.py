@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from potter_runtime.event_store import SqlEventStore
+from potter_runtime.store.sqlite import SqliteEventStore
 
 from shelf.application.commands.create_shelf import CreateShelfHandler
 from shelf.application.queries.get_shelf import GetShelfHandler
@@ -22,7 +22,7 @@ class Container:
     """Everything the transports need: one handler per RPC, and the store they share."""
 
     settings: Settings
-    event_store: SqlEventStore
+    event_store: SqliteEventStore
     create_shelf: CreateShelfHandler
     get_shelf: GetShelfHandler
     list_shelves: ListShelvesHandler
@@ -42,7 +42,7 @@ class Container:
 def build_container(settings: Settings | None = None) -> Container:
     """Wire the service from `settings` (read from the environment when None)."""
     settings = settings or Settings()
-    event_store = SqlEventStore(settings.database_url)
+    event_store = SqliteEventStore(settings.database_url)
     repositories = build_repositories(event_store)
     return Container(
         settings=settings,

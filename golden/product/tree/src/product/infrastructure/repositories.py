@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from potter_runtime.event_store import EventStore
+from potter_runtime.store import EventStore
 from potter_runtime.repository import EventSourcedRepository
 
 from product.domain.aggregates.product import ProductAggregate
