@@ -14,8 +14,18 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, Uuid, func, sel
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from potter_runtime import ConcurrencyError, EventSourcedRepository
-from potter_runtime.readmodels import ProjectionRunner, StateReadModel, StateView
+from potter_runtime.errors import InvalidArgumentError, NotFoundError
+from potter_runtime.readmodels import (
+    DocumentReadModel,
+    ProjectionRunner,
+    StateReadModel,
+    StateView,
+    document_table,
+)
+from potter_runtime.readmodels.documents import DocumentProjection
+from potter_runtime.readmodels.replay import StateProjection, replay
 from potter_runtime.store import StoredEvent
+from potter_runtime.store.schema import aggregate_states_table as states
 from potter_runtime.store.sql import SqlAlchemyEventStore
 
 from .items import Item, ItemCreated, ItemDeleted, ItemRenamed, ItemState
@@ -24,6 +34,13 @@ from .store_contract import OpenStore, event
 
 class Named(BaseModel):
     name: str
+
+
+class Book(BaseModel):
+    title: str = ""
+    author: str = ""
+    copies: int = 0
+    lendable: bool = False
 
 
 def names(views: list[StateView[Named]]) -> list[str]:
@@ -39,6 +56,33 @@ item_names = Table(
     Column("n", Integer, nullable=False),
 )
 applied = Table("test_applied", projection_tables, Column("event_id", Uuid(), primary_key=True))
+display_names = document_table("display_names", projection_tables)
+
+
+class DisplayNames(DocumentProjection[Named]):
+    """A named read model as a generated projection writes it: typed on_<event> methods."""
+
+    name = "display_names"
+    event_handlers = {
+        ItemCreated.event_type: (ItemCreated, "on_item_created"),
+        ItemRenamed.event_type: (ItemRenamed, "on_item_renamed"),
+        ItemDeleted.event_type: (ItemDeleted, "on_item_deleted"),
+    }
+
+    async def on_item_created(self, conn: AsyncConnection, event: ItemCreated, stored: StoredEvent) -> None:
+        await self.read_model.put(conn, stored.aggregate_id, Named(name=event.display_name), stored)
+
+    async def on_item_renamed(self, conn: AsyncConnection, event: ItemRenamed, stored: StoredEvent) -> None:
+        await self.on_item_created(conn, ItemCreated(displayName=event.display_name), stored)
+
+    async def on_item_deleted(self, conn: AsyncConnection, event: ItemDeleted, stored: StoredEvent) -> None:
+        await self.read_model.delete(conn, stored.aggregate_id)
+
+
+async def state_rows(store: SqlAlchemyEventStore) -> list[tuple[str, int, dict[str, object]]]:
+    async with store.engine.connect() as conn:
+        rows = (await conn.execute(select(states.c.aggregate_id, states.c.version, states.c.state).order_by(states.c.aggregate_id))).all()
+    return [(row.aggregate_id, row.version, dict(row.state)) for row in rows]
 
 
 class ItemNames:
@@ -79,24 +123,24 @@ class ReadModelContract:
     async def test_append_writes_the_state_row_in_its_transaction(self, store: SqlAlchemyEventStore) -> None:
         read_model = StateReadModel(store.engine, "Item", Named)
         await store.append("Item", "a", 0, [event(1)], state={"name": "one"})
-        view = await read_model.get("a")
+        view = await read_model.find("a")
         assert view is not None and (view.version, view.state) == (1, Named(name="one"))
 
         await store.append("Item", "a", 1, [event(2), event(3)], state={"name": "three"})
         with pytest.raises(ConcurrencyError):
             await store.append("Item", "a", 1, [event(4)], state={"name": "stale"})
-        view = await read_model.get("a")
+        view = await read_model.find("a")
         assert view is not None and (view.version, view.state.name) == (3, "three")
 
         await store.append("Item", "a", 3, [event(5)], deleted=True)
-        assert await read_model.get("a") is None
+        assert await read_model.find("a") is None
         assert await read_model.count() == 0
 
     async def test_append_without_state_leaves_the_projection_alone(self, store: SqlAlchemyEventStore) -> None:
         read_model = StateReadModel(store.engine, "Item", Named)
         await store.append("Item", "a", 0, [event(1)], state={"name": "one"})
         await store.append("Item", "a", 1, [event(2)])
-        view = await read_model.get("a")
+        view = await read_model.find("a")
         assert view is not None and view.version == 1
 
     async def test_rolled_back_append_leaves_no_state_row(self, store: SqlAlchemyEventStore) -> None:
@@ -104,7 +148,7 @@ class ReadModelContract:
             async with store.engine.begin() as conn:
                 await store.append_in(conn, "Item", "a", 0, [event(1)], state={"name": "one"})
                 1 / 0  # noqa: B018
-        assert await StateReadModel(store.engine, "Item", Named).get("a") is None
+        assert await StateReadModel(store.engine, "Item", Named).find("a") is None
 
     async def test_pages_by_offset_and_by_keyset(self, store: SqlAlchemyEventStore) -> None:
         for aggregate_id in "gfedcba":
@@ -125,17 +169,53 @@ class ReadModelContract:
         with pytest.raises(ValueError, match="offset must not be negative"):
             await read_model.list_page(offset=-1)
 
+    async def test_aip158_pages_follow_tokens_bound_to_their_filters(self, store: SqlAlchemyEventStore) -> None:
+        for n in range(7):
+            author = "ann" if n % 2 else "bob"
+            state = {"title": f"t{n}", "author": author, "copies": n % 3, "lendable": n < 3}
+            await store.append("Book", f"b{n}", 0, [event(n + 1)], state=state)
+        read_model = StateReadModel(store.engine, "Book", Book)
+
+        first = await read_model.page(page_size=3)
+        second = await read_model.page(page_size=3, page_token=first.next_page_token)
+        last = await read_model.page(page_size=3, page_token=second.next_page_token)
+        assert [b.title for b in first.items + second.items + last.items] == [f"t{n}" for n in range(7)]
+        assert last.next_page_token == "" and first.next_page_token != second.next_page_token
+        assert [b.title for b in (await read_model.page(page_size=3, page_number=3)).items] == ["t6"]
+        assert len((await read_model.page()).items) == 7  # page_size 0: the default (50)
+
+        ann = await read_model.page(page_size=2, filters={"author": "ann"})
+        assert [b.title for b in ann.items] == ["t1", "t3"]
+        more = await read_model.page(page_size=2, page_token=ann.next_page_token, filters={"author": "ann"})
+        assert [b.title for b in more.items] == ["t5"] and more.next_page_token == ""
+        assert await read_model.count(filters={"author": "ann"}) == 3
+        assert await read_model.count(filters={"copies": 2}) == 2
+        assert await read_model.count(filters={"lendable": True}) == 3
+        assert await read_model.count(filters={"author": "", "copies": 0}) == 7  # proto3 defaults: not set
+
+        with pytest.raises(InvalidArgumentError, match="other filters"):
+            await read_model.page(page_size=2, page_token=ann.next_page_token, filters={"author": "bob"})
+        with pytest.raises(InvalidArgumentError, match="not a token"):
+            await read_model.page(page_token="not-a-token")
+        with pytest.raises(InvalidArgumentError, match="another list"):
+            await StateReadModel(store.engine, "Item", Book).page(page_token=first.next_page_token)
+        with pytest.raises(InvalidArgumentError, match="negative"):
+            await read_model.page(page_size=-1)
+        with pytest.raises(NotFoundError, match="Book 'nope' not found"):
+            await read_model.get("nope")
+        assert (await read_model.get("b1")).id == "b1"
+
     async def test_repository_keeps_the_projection_in_step(self, store: SqlAlchemyEventStore) -> None:
         repo = EventSourcedRepository(store, Item, state_projection=True)
         read_model = StateReadModel(store.engine, "Item", ItemState)
         item = repo.new("i1")
         item.record(ItemCreated(display_name="first"))
         await repo.save(item)
-        assert (await read_model.get("i1")) is not None
+        assert (await read_model.find("i1")) is not None
 
         item.record(ItemRenamed(display_name="second"))
         await repo.save(item)
-        view = await read_model.get("i1")
+        view = await read_model.find("i1")
         assert view is not None and (view.version, view.state) == (
             2,
             ItemState(item_id="i1", display_name="second", renames=1),
@@ -143,7 +223,7 @@ class ReadModelContract:
 
         item.record(ItemDeleted())
         await repo.save(item)
-        assert await read_model.get("i1") is None
+        assert await read_model.find("i1") is None
 
     # --- named projections ------------------------------------------------------------------
 
@@ -201,3 +281,58 @@ class ReadModelContract:
             latest = {row.aggregate_id: row.n for row in await conn.execute(select(item_names))}
             count = await conn.scalar(select(func.count()).select_from(applied))
         return latest, int(count or 0)
+
+    # --- named read models and replay ---------------------------------------------------------
+
+    async def test_document_read_model_fed_by_a_typed_projection(self, store: SqlAlchemyEventStore) -> None:
+        repo = EventSourcedRepository(store, Item, state_projection=True)
+        for n, aggregate_id in enumerate(["a", "b", "c"]):
+            item = repo.new(aggregate_id)
+            item.record(ItemCreated(displayName=f"n{n}"))
+            await repo.save(item)
+        item = await repo.get("b")
+        item.record(ItemRenamed(displayName="renamed"))
+        await repo.save(item)
+        item = await repo.get("c")
+        item.record(ItemDeleted())
+        await repo.save(item)
+
+        documents = DocumentReadModel(store.engine, display_names, Named)
+        runner = ProjectionRunner(store, store.engine, DisplayNames(documents), batch_size=2)
+        assert await runner.run_until_caught_up() == 5
+        assert await documents.rows() == {"a": {"name": "n0"}, "b": {"name": "renamed"}}
+        assert await documents.get("b") == Named(name="renamed")
+        assert await documents.get("c") is None
+        page = await documents.page(page_size=1)
+        assert page.items == [Named(name="n0")]
+        assert (await documents.page(page_size=1, page_token=page.next_page_token)).items == [Named(name="renamed")]
+
+    async def test_replay_rebuilds_exactly_the_live_rows(self, store: SqlAlchemyEventStore) -> None:
+        repo = EventSourcedRepository(store, Item, state_projection=True)
+        for aggregate_id in ["x", "y", "z"]:
+            item = repo.new(aggregate_id)
+            item.record(ItemCreated(displayName=aggregate_id))
+            await repo.save(item)
+        for name in ["y1", "y2"]:
+            item = await repo.get("y")
+            item.record(ItemRenamed(displayName=name))
+            await repo.save(item)
+        item = await repo.get("z")
+        item.record(ItemDeleted())
+        await repo.save(item)
+        documents = DocumentReadModel(store.engine, display_names, Named)
+        projection = DisplayNames(documents)
+        await ProjectionRunner(store, store.engine, projection).run_until_caught_up()
+        live_states, live_documents = await state_rows(store), await documents.rows()
+
+        async with store.engine.begin() as conn:  # corrupt both read models
+            await conn.execute(states.update().values(version=1, state={"item_id": "?"}))
+            await conn.execute(display_names.update().values(document={"name": "?"}))
+        counts = await replay(store, [StateProjection(store, {"Item": Item}), projection], progress=False)
+
+        assert counts == {"state": 6, "display_names": 6}
+        assert await state_rows(store) == live_states
+        assert await documents.rows() == live_documents
+
+        # Resuming a finished rebuild applies nothing more.
+        assert await replay(store, [projection], resume=True, progress=False) == {"display_names": 0}

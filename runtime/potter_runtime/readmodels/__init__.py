@@ -1,11 +1,25 @@
-"""Read models: the state projection queries read, and checkpointed named projections.
+"""Read models: the state projection queries read, named projections, and AIP-158 paging.
 
-Generated query handlers import read-model names from here.
+Generated query handlers and projections import read-model names from here.
 """
 
 from __future__ import annotations
 
+from potter_runtime.readmodels.documents import DocumentReadModel, document_table
+from potter_runtime.readmodels.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageTokens
 from potter_runtime.readmodels.projections import Projection, ProjectionRunner
-from potter_runtime.readmodels.state import StateReadModel, StateView
+from potter_runtime.readmodels.state import StateReader, StateReadModel, StateView
 
-__all__ = ["Projection", "ProjectionRunner", "StateReadModel", "StateView"]
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "DocumentReadModel",
+    "Page",
+    "PageTokens",
+    "Projection",
+    "ProjectionRunner",
+    "StateReadModel",
+    "StateReader",
+    "StateView",
+    "document_table",
+]

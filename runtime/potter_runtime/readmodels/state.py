@@ -8,15 +8,18 @@ This module must not know about commands or transports.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql.elements import ColumnElement
 
+from potter_runtime.errors import NotFoundError
 from potter_runtime.messages import IGNORE_UNKNOWN_FIELDS
+from potter_runtime.readmodels.paging import Page, PageTokens, filter_json, page_size_of
 from potter_runtime.store.schema import aggregate_states_table as states
 
 StateT = TypeVar("StateT", bound=BaseModel)
@@ -36,9 +39,46 @@ class StateView(Generic[StateT]):
     version: int
     state: StateT
 
+    @property
+    def id(self) -> str:
+        """The aggregate identifier (as ``AggregateRoot.id``, so handlers read a view like an aggregate)."""
+        return self.aggregate_id
+
+
+class StateReader(Protocol[StateT]):
+    """Port through which query handlers read one aggregate kind's state projection."""
+
+    async def find(self, aggregate_id: str) -> StateView[StateT] | None:
+        """Return the aggregate's row, or None when it does not exist or was deleted."""
+        ...
+
+    async def get(self, aggregate_id: str) -> StateView[StateT]:
+        """Return the aggregate's row; raise ``NotFoundError`` when it does not exist or was deleted."""
+        ...
+
+    async def page(
+        self,
+        *,
+        page_size: int = 0,
+        page_token: str = "",
+        page_number: int = 0,
+        filters: Mapping[str, object] | None = None,
+    ) -> Page[StateT]:
+        """Return one page in id order and the token of the next (AIP-158)."""
+        ...
+
+    async def count(self, *, filters: Mapping[str, object] | None = None) -> int:
+        """Return the number of live aggregates matching ``filters``."""
+        ...
+
 
 class StateReadModel(Generic[StateT]):
     """Reads one aggregate kind's rows of the state projection.
+
+    Filters compare top-level state fields for equality, by their Python names
+    (``{"author": "Le Guin"}``); a value at its proto3 default (``""``, 0,
+    False, None) is not set and filters nothing. On PostgreSQL each filtered
+    field is served by an expression index the project's migrations create.
 
     Args:
         engine: Engine of the event store's database.
@@ -50,8 +90,9 @@ class StateReadModel(Generic[StateT]):
         self.engine = engine
         self.aggregate_type = aggregate_type
         self.state_model = state_model
+        self._tokens = PageTokens(f"state:{aggregate_type}")
 
-    async def get(self, aggregate_id: str) -> StateView[StateT] | None:
+    async def find(self, aggregate_id: str) -> StateView[StateT] | None:
         """Return the aggregate's row, or None when it does not exist or was deleted."""
         query = select(states).where(
             states.c.aggregate_type == self.aggregate_type, states.c.aggregate_id == aggregate_id
@@ -60,10 +101,62 @@ class StateReadModel(Generic[StateT]):
             row = (await conn.execute(query)).first()
         return None if row is None else self._view(row)
 
+    async def get(self, aggregate_id: str) -> StateView[StateT]:
+        """Return the aggregate's row.
+
+        Raises:
+            NotFoundError: The aggregate does not exist or was deleted.
+        """
+        view = await self.find(aggregate_id)
+        if view is None:
+            raise NotFoundError(f"{self.aggregate_type} '{aggregate_id}' not found")
+        return view
+
+    async def page(
+        self,
+        *,
+        page_size: int = 0,
+        page_token: str = "",
+        page_number: int = 0,
+        filters: Mapping[str, object] | None = None,
+    ) -> Page[StateT]:
+        """Return one page of states in id order and the token of the next (AIP-158 pagination).
+
+        Keyset pagination: every page reached by tokens costs the same however
+        deep it is. ``page_number`` serves requests that number their pages
+        instead (LIMIT/OFFSET: cost grows with the number).
+
+        Args:
+            page_size: Most states to return; 0 takes the default (50), more
+                than 1000 is lowered to 1000 (AIP-158).
+            page_token: ``next_page_token`` of the previous page; "" for the first.
+            page_number: 1-based page to start at when ``page_token`` is "";
+                values <= 1 mean the first page.
+            filters: Equality filters on state fields (see the class docstring).
+
+        Returns:
+            The states and ``next_page_token`` ("" on the last page).
+
+        Raises:
+            InvalidArgumentError: ``page_size`` is negative, or ``page_token``
+                was not issued by this read model for the same filters.
+        """
+        size = page_size_of(page_size)
+        wanted = filter_json(filters)
+        after = self._tokens.decode(page_token, wanted)
+        query = self._ordered(wanted)
+        if after is not None:
+            query = query.where(states.c.aggregate_id > after)
+        elif page_number > 1:
+            query = query.offset((page_number - 1) * size)
+        views = await self._select(query.limit(size + 1))
+        more = len(views) > size
+        views = views[:size]
+        token = self._tokens.encode(views[-1].aggregate_id, wanted) if more else ""
+        return Page([view.state for view in views], token)
+
     async def list_page(self, *, offset: int = 0, limit: int = 50) -> list[StateView[StateT]]:
         """Return up to ``limit`` rows ordered by aggregate id, skipping ``offset`` (LIMIT/OFFSET).
-
-        Cost grows with ``offset``; prefer ``list_after`` for deep pages.
 
         Raises:
             ValueError: ``offset`` is negative or ``limit`` is not positive.
@@ -71,31 +164,34 @@ class StateReadModel(Generic[StateT]):
         _check_page(limit)
         if offset < 0:
             raise ValueError(f"offset must not be negative, got {offset}")
-        return await self._select(self._ordered().offset(offset).limit(limit))
+        return await self._select(self._ordered({}).offset(offset).limit(limit))
 
     async def list_after(self, after_id: str | None = None, *, limit: int = 50) -> list[StateView[StateT]]:
         """Return up to ``limit`` rows with an id above ``after_id``, ordered by id (keyset pagination).
-
-        Each page costs the same however deep it is; pass the last id of a page
-        to get the next one (encoded into an AIP-158 ``page_token`` by callers).
 
         Raises:
             ValueError: ``limit`` is not positive.
         """
         _check_page(limit)
-        query = self._ordered()
+        query = self._ordered({})
         if after_id is not None:
             query = query.where(states.c.aggregate_id > after_id)
         return await self._select(query.limit(limit))
 
-    async def count(self) -> int:
-        """Return the number of live aggregates of this kind."""
-        query = select(func.count()).select_from(states).where(states.c.aggregate_type == self.aggregate_type)
+    async def count(self, *, filters: Mapping[str, object] | None = None) -> int:
+        """Return the number of live aggregates of this kind matching ``filters``."""
+        query = select(func.count()).select_from(states).where(*self._where(filter_json(filters)))
         async with self.engine.connect() as conn:
             return int(await conn.scalar(query) or 0)
 
-    def _ordered(self) -> Any:
-        return select(states).where(states.c.aggregate_type == self.aggregate_type).order_by(states.c.aggregate_id)
+    def _where(self, filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
+        clauses: list[ColumnElement[bool]] = [states.c.aggregate_type == self.aggregate_type]
+        for name, value in filters.items():
+            clauses.append(field_expression(self.engine.dialect.name, name) == _comparable(self.engine.dialect.name, value))
+        return clauses
+
+    def _ordered(self, filters: Mapping[str, Any]) -> Any:
+        return select(states).where(*self._where(filters)).order_by(states.c.aggregate_id)
 
     async def _select(self, query: Any) -> list[StateView[StateT]]:
         async with self.engine.connect() as conn:
@@ -106,6 +202,33 @@ class StateReadModel(Generic[StateT]):
         # A state written before a field was removed from the proto must still load.
         state = self.state_model.model_validate(row.state, context=IGNORE_UNKNOWN_FIELDS)
         return StateView(row.aggregate_id, row.version, state)
+
+
+def field_expression(dialect: str, name: str) -> ColumnElement[Any]:
+    """Return the SQL expression of a top-level state field, as the migrations' indexes spell it.
+
+    The key is a literal, not a bound parameter, so PostgreSQL can match the
+    expression index ``(state ->> 'name')``; SQLite's is ``json_extract(state, '$.name')``.
+
+    Args:
+        dialect: SQLAlchemy dialect name (``"postgresql"`` or ``"sqlite"``).
+        name: The field's Python name: an identifier (never user input).
+
+    Raises:
+        ValueError: ``name`` is not an identifier.
+    """
+    if not name.isidentifier():
+        raise ValueError(f"state field name {name!r} is not an identifier")
+    if dialect == "postgresql":
+        return literal_column(f"(state ->> '{name}')")
+    return literal_column(f"json_extract(state, '$.{name}')")
+
+
+def _comparable(dialect: str, value: Any) -> Any:
+    # PostgreSQL's ->> yields text: compare with the value's JSON spelling.
+    if dialect == "postgresql" and not isinstance(value, str):
+        return "true" if value is True else "false" if value is False else str(value)
+    return value
 
 
 def _check_page(limit: int) -> None:

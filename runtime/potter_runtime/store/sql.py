@@ -48,6 +48,14 @@ class SqlAlchemyEventStore(ABC):
         ``position`` never passes an event that commits later with a lower one.
         """
 
+    async def lock_appends(self, conn: AsyncConnection) -> None:
+        """Hold off every append until ``conn``'s transaction ends (rebuilding the state projection).
+
+        Args:
+            conn: A connection of this store's engine, inside a transaction.
+        """
+        await self._lock_for_append(conn)
+
     @abstractmethod
     def _upsert_snapshot(self, row: dict[str, Any]) -> Executable:
         """Return an INSERT of a snapshot row that replaces the stream's row if that one is older."""
@@ -161,7 +169,7 @@ class SqlAlchemyEventStore(ABC):
         await conn.execute(events_table.insert(), rows)
         new_version = expected_version + len(events)
         if deleted or state is not None:
-            await _write_state(conn, aggregate_type, aggregate_id, new_version, None if deleted else state)
+            await write_state(conn, aggregate_type, aggregate_id, new_version, None if deleted else state)
         return new_version
 
     async def load(self, aggregate_type: str, aggregate_id: str, *, after_version: int = 0) -> list[StoredEvent]:
@@ -246,7 +254,7 @@ class SqlAlchemyEventStore(ABC):
         )
 
 
-async def _write_state(
+async def write_state(
     conn: AsyncConnection,
     aggregate_type: str,
     aggregate_id: str,

@@ -1,0 +1,168 @@
+"""Named read models (``query.read_model``): a table of documents per read model, fed by a projection.
+
+A document is one pydantic model per key (usually an aggregate id), stored as
+a JSON object. The projection writes documents through the connection of the
+``ProjectionRunner``'s batch transaction, so a document and the checkpoint move
+together; query handlers read them through ``DocumentReadModel``. This module
+must not know about commands or transports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from potter_runtime.messages import IGNORE_UNKNOWN_FIELDS, DomainEvent
+from potter_runtime.readmodels.paging import Page, PageTokens, page_size_of
+from potter_runtime.store.port import StoredEvent
+from potter_runtime.store.schema import JsonObject
+
+DocT = TypeVar("DocT", bound=BaseModel)
+
+
+def document_table(name: str, metadata: MetaData) -> Table:
+    """Define the table of a named read model in ``metadata``.
+
+    Columns: ``id`` (String(200), primary key), ``document`` (JSON object:
+    JSONB on PostgreSQL), ``position`` (BigInteger: the last event applied to
+    the row) and ``updated_at`` (timezone-aware). The project's migrations
+    create it with the same columns.
+
+    Args:
+        name: The read model's name (an identifier, from ``query.read_model``).
+        metadata: Where the table is defined (a project's read-model MetaData).
+
+    Returns:
+        The table ``read_model_<name>``.
+
+    Raises:
+        ValueError: ``name`` is not an identifier.
+    """
+    if not name.isidentifier():
+        raise ValueError(f"read model name {name!r} is not an identifier")
+    return Table(
+        f"read_model_{name}",
+        metadata,
+        Column("id", String(200), primary_key=True),
+        Column("document", JsonObject, nullable=False),
+        Column("position", BigInteger, nullable=False),
+        Column("updated_at", DateTime(timezone=True), nullable=False),
+    )
+
+
+class DocumentReadModel(Generic[DocT]):
+    """Reads and writes the documents of one named read model.
+
+    Writes (``get_in``, ``put``, ``delete``, ``clear``) take the projection's
+    connection; reads for queries (``get``, ``page``) use ``engine``.
+
+    Args:
+        engine: Engine of the database holding ``table``.
+        table: The read model's table (``document_table``).
+        document_model: The documents' pydantic model.
+    """
+
+    def __init__(self, engine: AsyncEngine, table: Table, document_model: type[DocT]) -> None:
+        self.engine = engine
+        self.table = table
+        self.document_model = document_model
+        self._tokens = PageTokens(table.name)
+
+    async def get(self, key: str) -> DocT | None:
+        """Return the document stored under ``key``, or None."""
+        async with self.engine.connect() as conn:
+            return await self.get_in(conn, key)
+
+    async def page(self, *, page_size: int = 0, page_token: str = "") -> Page[DocT]:
+        """Return documents in key order, a page at a time (AIP-158 keyset pagination).
+
+        Raises:
+            InvalidArgumentError: ``page_size`` is negative or ``page_token`` is not this read model's.
+        """
+        size = page_size_of(page_size)
+        after = self._tokens.decode(page_token, {})
+        query = select(self.table.c.id, self.table.c.document).order_by(self.table.c.id).limit(size + 1)
+        if after is not None:
+            query = query.where(self.table.c.id > after)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        token = self._tokens.encode(rows[size - 1].id, {}) if len(rows) > size else ""
+        return Page([self._decode(row.document) for row in rows[:size]], token)
+
+    async def get_in(self, conn: AsyncConnection, key: str) -> DocT | None:
+        """Return the document under ``key`` as ``conn`` sees it (inside the projection's batch)."""
+        row = (await conn.execute(select(self.table.c.document).where(self.table.c.id == key))).first()
+        return None if row is None else self._decode(row.document)
+
+    async def put(self, conn: AsyncConnection, key: str, document: DocT, event: StoredEvent) -> None:
+        """Store ``document`` under ``key`` (insert or replace), recording ``event`` as its last change."""
+        values = {
+            "document": document.model_dump(mode="json"),
+            "position": event.position,
+            "updated_at": datetime.now(UTC),
+        }
+        changed = await conn.execute(update(self.table).where(self.table.c.id == key).values(values))
+        if changed.rowcount == 0:
+            await conn.execute(self.table.insert().values(id=key, **values))
+
+    async def delete(self, conn: AsyncConnection, key: str) -> None:
+        """Remove the document under ``key``, if any."""
+        await conn.execute(delete(self.table).where(self.table.c.id == key))
+
+    async def clear(self, conn: AsyncConnection) -> None:
+        """Remove every document (before a rebuild from the first event)."""
+        await conn.execute(delete(self.table))
+
+    async def rows(self) -> dict[str, dict[str, Any]]:
+        """Return every document as JSON, by key (for checks and tests; reads the whole table)."""
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(select(self.table.c.id, self.table.c.document))).all()
+        return {row.id: dict(row.document) for row in rows}
+
+    def _decode(self, data: Mapping[str, Any]) -> DocT:
+        # A document written before a field was removed from the proto must still load.
+        return self.document_model.model_validate(data, context=IGNORE_UNKNOWN_FIELDS)
+
+
+class DocumentProjection(Generic[DocT]):
+    """Base of a generated named projection: decodes each event and calls its typed ``on_<event>`` method.
+
+    Generated subclasses set ``name`` and ``event_handlers`` and define one
+    ``async def on_<event>(self, conn, event, stored)`` per event (no-ops); the
+    user's scaffold overrides the ones the read model needs.
+
+    Attributes:
+        name: The read model's name; keys its checkpoint.
+        event_handlers: Event type → (event class, method name).
+
+    Args:
+        read_model: The documents the projection writes.
+    """
+
+    name: ClassVar[str] = ""
+    event_handlers: ClassVar[dict[str, tuple[type[DomainEvent], str]]] = {}
+
+    def __init__(self, read_model: DocumentReadModel[DocT]) -> None:
+        self.read_model = read_model
+
+    async def handle(self, conn: AsyncConnection, event: StoredEvent) -> None:
+        """Apply one stored event (``Projection`` protocol); events without a handler are skipped.
+
+        Raises:
+            pydantic.ValidationError: The payload does not fit the event class.
+        """
+        entry = self.event_handlers.get(event.event_type)
+        if entry is None:
+            return
+        event_class, method = entry
+        decoded = event_class.model_validate(event.payload, context=IGNORE_UNKNOWN_FIELDS)
+        await getattr(self, method)(conn, decoded, event)
+
+    async def reset(self, conn: AsyncConnection) -> None:
+        """Clear the read model before a rebuild from the first event (``replay``)."""
+        await self.read_model.clear(conn)
