@@ -276,7 +276,11 @@ class StandardPlan:
     """The working default implementation of a standard method's handler.
 
     Expressions in `event_args` and `response_args` read the names `request`,
-    `aggregate`, `page` and `aggregates` of the generated handler body.
+    `aggregate`, `page` and `filters` of the generated handler body. Get and
+    List read the aggregate's state projection (`self.states`), never events.
+    `page_args` are the keyword arguments of `self.states.page(...)`
+    (`page_size`, `page_token`, `page_number`); `filter_args` map state fields
+    to the List request fields that filter them by equality.
     """
 
     method: StandardMethod
@@ -289,6 +293,7 @@ class StandardPlan:
     round_trip_fields: tuple[str, ...] = field(default=())
     update_paths_call: str = ""
     """Update only: the `update_paths(...)` call whose result, `paths`, the event arguments read (AIP-134)."""
+    filter_args: tuple[Assignment, ...] = field(default=())
 
     @property
     def uses_page(self) -> bool:

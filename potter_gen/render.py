@@ -20,8 +20,17 @@ import jinja2
 
 from potter_gen import __version__, resources, samples, typemap
 from potter_gen.format import format_sources
-from potter_gen.ir import Field, FieldKind, Message, Project, Rpc, StandardMethod
+from potter_gen.ir import Field, FieldKind, Message, Project, Role, Rpc, StandardMethod
 from potter_gen.naming import pascal_case
+from potter_gen.read_models import (
+    CORE_REVISION,
+    ReadModel,
+    ReadModelQuery,
+    StateIndex,
+    plan_read_models,
+    read_model_query,
+    state_indexes,
+)
 from potter_gen.targets import TARGETS, FanOut, FileKind, Layer, Target
 
 
@@ -192,6 +201,40 @@ def handler_imports(project: Project, rpc: Rpc) -> HandlerImports:
     return HandlerImports(sorted(application, key=_import_order), sorted(domain, key=_import_order))
 
 
+@dataclass(frozen=True)
+class Storage:
+    """What the service stores beside its events, computed once per render (`read_models.py`)."""
+
+    read_models: tuple[ReadModel, ...]
+    state_indexes: tuple[StateIndex, ...]
+
+    @classmethod
+    def of(cls, project: Project) -> Storage:
+        """Plan the storage of `project`."""
+        return cls(plan_read_models(project), state_indexes(project))
+
+    def query(self, rpc: Rpc) -> ReadModelQuery | None:
+        """Return how `rpc` reads its named read model, or None."""
+        return read_model_query(self.read_models, rpc)
+
+    def base_params(self, rpc: Rpc) -> list[tuple[str, str, str]]:
+        """Return the dependencies `rpc`'s generated handler base takes: (parameter, annotation, bootstrap expression)."""
+        params = []
+        if rpc.aggregate:
+            params.append(("repository", f"{rpc.aggregate}Repository", f"repositories.{rpc.aggregate_module}"))
+            if rpc.role is Role.QUERY:
+                params.append(("states", f"{rpc.aggregate}States", f"states.{rpc.aggregate_module}"))
+        if (query := self.query(rpc)) is not None:
+            document = query.read_model.document.class_name
+            params.append(("read_model", f"DocumentReadModel[{document}]", f"read_models.{query.read_model.name}"))
+        return params
+
+    @property
+    def read_model_documents(self) -> list[str]:
+        """Return the document classes of the named read models, sorted."""
+        return sorted({m.document.class_name for m in self.read_models})
+
+
 def _import_order(name: str) -> tuple[str, str]:
     return name.lower(), name
 
@@ -302,13 +345,19 @@ def client_class_name(project: Project) -> str:
     return name
 
 
-def _expand(target: Target, project: Project) -> Iterable[tuple[str, dict[str, object]]]:
+def _expand(target: Target, project: Project, storage: Storage) -> Iterable[tuple[str, dict[str, object]]]:
     base = {"package": project.package, "sdk_package": sdk_package(project)}
     if target.fan_out is FanOut.PROJECT:
         yield target.path.format(**base), {}
     elif target.fan_out is FanOut.AGGREGATE:
         for aggregate in project.aggregates:
             yield target.path.format(**base, aggregate=aggregate.module), {"aggregate": aggregate}
+    elif target.fan_out is FanOut.READ_MODEL:
+        for read_model in storage.read_models:
+            yield target.path.format(**base, read_model=read_model.name), {"read_model": read_model}
+    elif target.fan_out is FanOut.STATE_INDEX:
+        for index in storage.state_indexes:
+            yield target.path.format(**base, state_index=index.module), {"index": index}
     else:
         for rpc in project.rpcs:
             yield target.path.format(**base, rpc_package=rpc.package, rpc=rpc.module), {"rpc": rpc}
@@ -326,12 +375,16 @@ def render_project(project: Project, layer: Layer = Layer.SERVICE) -> OutputTree
     """
     env = _environment()
     client = client_class_name(project)
+    storage = Storage.of(project)
     context = {
+        "storage": storage,
+        "core_revision": CORE_REVISION,
         "project": project,
         "header": _header(project),
         "generator_version": __version__,
         "lifecycles": samples.lifecycles(project),
-        "untested_rpcs": samples.untested_rpcs(project),
+        "untested_rpcs": samples.untested_rpcs(project, storage.read_models),
+        "read_model_tests": samples.read_model_tests(project, storage.read_models),
         "standalone_rpcs": samples.standalone_rpcs(project),
         "error_samples": samples.error_samples(project),
         "sdk_package": sdk_package(project),
@@ -342,7 +395,7 @@ def render_project(project: Project, layer: Layer = Layer.SERVICE) -> OutputTree
     kinds: dict[str, FileKind] = {}
     for target in TARGETS[layer]:
         template = env.get_template(target.template)
-        for path, extra in _expand(target, project):
+        for path, extra in _expand(target, project, storage):
             texts[path] = template.render(**context, **extra)
             kinds[path] = target.kind
     formatted = format_sources(texts)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from potter_gen.ir import Aggregate, Field, FieldKind, Message, Project, Rpc, StandardMethod
+from potter_gen.read_models import ReadModel, read_model_query
 
 # 64-bit integers travel as JSON strings (proto3 JSON mapping).
 _INITIAL = {
@@ -194,9 +195,48 @@ def lifecycles(project: Project) -> tuple[Lifecycle, ...]:
     return tuple(plans)
 
 
-def untested_rpcs(project: Project) -> tuple[Rpc, ...]:
+def untested_rpcs(project: Project, read_models: tuple[ReadModel, ...] = ()) -> tuple[Rpc, ...]:
     """Return RPCs without a default implementation: they answer 501 until written."""
-    return tuple(rpc for rpc in project.rpcs if rpc.plan is None)
+    return tuple(rpc for rpc in project.rpcs if rpc.plan is None and not _reads_by_key(read_models, rpc))
+
+
+def _reads_by_key(read_models: tuple[ReadModel, ...], rpc: Rpc) -> bool:
+    query = read_model_query(read_models, rpc)
+    return query is not None and bool(query.key_source)
+
+
+@dataclass(frozen=True)
+class ReadModelTest:
+    """A generated test of a query served from a named read model (a JSON-body route).
+
+    Attributes:
+        rpc: the query.
+        read_model: the read model's name.
+        key_json: JSON name of the request field carrying the document key.
+        create: the lifecycle whose create makes a document appear, or None.
+    """
+
+    rpc: Rpc
+    read_model: str
+    key_json: str
+    create: Lifecycle | None
+
+
+def read_model_tests(project: Project, read_models: tuple[ReadModel, ...]) -> tuple[ReadModelTest, ...]:
+    """Return the read-model query tests: 404 for an unknown key, then a document after a create."""
+    by_aggregate = {lc.aggregate.name: lc for lc in lifecycles(project)}
+    tests = []
+    for rpc in project.rpcs:
+        query = read_model_query(read_models, rpc)
+        if query is None or not query.key_source or not rpc.http.has_body:
+            continue
+        field = rpc.request.field_by_python_name(query.key_source.removeprefix("request."))
+        create = by_aggregate.get(rpc.aggregate)
+        if create is not None and not create.id_key:
+            create = None
+        if field is not None:
+            tests.append(ReadModelTest(rpc, query.read_model.name, field.json_name, create))
+    return tuple(tests)
 
 
 def _covered(lifecycle: Lifecycle) -> set[str]:

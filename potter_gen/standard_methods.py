@@ -171,20 +171,56 @@ def _event_args(event: Event, request: Message) -> tuple[Assignment, ...]:
     return tuple(assignments)
 
 
-def _list_response(response: Message, request: Message, aggregate: Aggregate) -> tuple[Assignment, ...]:
+# List request fields with a meaning of their own (AIP-132, 158, 160): never state filters.
+_LIST_CONTROL_FIELDS = frozenset({"page", "page_size", "page_token", "order_by", "filter", "skip", "show_deleted"})
+
+
+def _list_filters(request: Message, aggregate: Aggregate) -> tuple[Assignment, ...]:
+    """Return the state fields a List request filters by equality: same name and type, scalar or enum."""
+    assignments = []
+    for field in request.fields:
+        state_field = aggregate.state.field(field.name)
+        if (
+            field.name in _LIST_CONTROL_FIELDS
+            or field.name in id_field_names(aggregate.name)
+            or field.is_repeated
+            or field.kind not in (FieldKind.SCALAR, FieldKind.ENUM)
+            or state_field is None
+            or state_field.is_repeated
+            or state_field.annotation != field.annotation
+        ):
+            continue
+        assignments.append(Assignment(state_field.python_name, f"request.{field.python_name}"))
+    return tuple(assignments)
+
+
+def _list_response(response: Message, request: Message, aggregate: Aggregate, filtered: bool) -> tuple[Assignment, ...]:
     assignments = []
     for field in response.fields:
         same_in_request = request.field(field.name)
         if field.is_repeated and field.type_class == aggregate.state.class_name:
-            source = "[a.state for a in page]"
+            source = "page.items"
         elif field.name in _TOTAL_FIELDS and field.annotation in typemap.INTEGER_TYPES:
-            source = "len(aggregates)"
+            source = "await self.states.count(filters=filters)" if filtered else "await self.states.count()"
+        elif field.name == "next_page_token" and field.annotation == "str" and not field.is_repeated:
+            source = "page.next_page_token"
         elif field.name in ("page", "page_size") and same_in_request is not None:
             source = f"request.{same_in_request.python_name}"
         else:
             continue
         assignments.append(Assignment(field.python_name, source))
     return tuple(assignments)
+
+
+def _page_args(request: Message) -> tuple[Assignment, ...]:
+    """Return the arguments of `self.states.page(...)` a List request carries (AIP-158 names, or a page number)."""
+    wanted = {"page_size": ("Int32", "UInt32"), "page_token": ("str",), "page": ("Int32", "UInt32")}
+    arguments = []
+    for name, types in wanted.items():
+        field = request.field(name)
+        if field is not None and not field.is_repeated and field.annotation in types:
+            arguments.append(Assignment("page_number" if name == "page" else name, f"request.{field.python_name}"))
+    return tuple(arguments)
 
 
 def plan_standard_method(
@@ -194,7 +230,8 @@ def plan_standard_method(
 
     Create and Update record the aggregate's created/updated event with every
     event field the request carries (same name and type); Delete records the
-    deleted event; Get and List answer from the state rebuilt from events.
+    deleted event; Get and List answer from the aggregate's state projection
+    (List: AIP-158 pages, equality filters on request fields named like state fields).
     Response fields are filled by name and type from the aggregate's state.
     """
     kind = event_kind(method)
@@ -202,12 +239,9 @@ def plan_standard_method(
     id_field = find_id_field(request, aggregate.name)
     id_source = f"request.{id_field}" if id_field else ""
     if method is StandardMethod.LIST:
-        page_args = tuple(
-            Assignment(name, f"request.{field.python_name}")
-            for name in ("page", "page_size")
-            if (field := request.field(name)) is not None and field.annotation in ("Int32", "UInt32")
-        )
-        return StandardPlan(method, aggregate, "", None, (), _list_response(response, request, aggregate), page_args)
+        filters = _list_filters(request, aggregate)
+        response_args = _list_response(response, request, aggregate, bool(filters))
+        return StandardPlan(method, aggregate, "", None, (), response_args, _page_args(request), filter_args=filters)
     event_args = _event_args(event, request) if event else ()
     round_trip: tuple[str, ...] = ()
     if event is not None and method in (StandardMethod.CREATE, StandardMethod.UPDATE):

@@ -4,7 +4,8 @@ GENERATED files are rewritten on every run and carry the DO NOT EDIT header;
 SCAFFOLD files are written once and then belong to the user (DESIGN.md,
 "File ownership"). A path pattern may use `{package}`, and, per fan-out,
 `{aggregate}` (one file per aggregate) or `{rpc_package}`/`{rpc}` (one file
-per RPC); SDK paths use `{sdk_package}`. Templates live under
+per RPC), `{read_model}` (one per named read model) or `{state_index}` (one
+per indexed state field); SDK paths use `{sdk_package}`. Templates live under
 `templates/<layer>/` at the same relative path plus `.j2`. Pure data.
 """
 
@@ -34,6 +35,8 @@ class FanOut(enum.Enum):
     PROJECT = "project"
     AGGREGATE = "aggregate"
     RPC = "rpc"
+    READ_MODEL = "read_model"
+    STATE_INDEX = "state_index"
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,14 @@ SERVICE_TARGETS: tuple[Target, ...] = (
     Target("Makefile", S),
     Target("README.md", S),
     Target(".gitignore", S),
+    Target("docker-compose.yml", S),
     Target(".env.example", G),
+    Target("alembic.ini", G),
+    Target("migrations/env.py", G),
+    Target("migrations/script.py.mako", S),
+    Target("migrations/versions/potter_0001_event_store.py", G),
+    Target("migrations/versions/read_model_{read_model}.py", G, FanOut.READ_MODEL),
+    Target("migrations/versions/state_index_{state_index}.py", G, FanOut.STATE_INDEX),
     Target(f"{_PKG}/__init__.py", G),
     Target(f"{_PKG}/__main__.py", G),
     Target(f"{_PKG}/settings.py", S),
@@ -84,6 +94,9 @@ SERVICE_TARGETS: tuple[Target, ...] = (
     Target(f"{_PKG}/application/commands/__init__.py", G),
     Target(f"{_PKG}/application/queries/__init__.py", G),
     Target(f"{_PKG}/application/{{rpc_package}}/{{rpc}}.py", S, FanOut.RPC),
+    Target(f"{_PKG}/application/read_models.py", G),
+    Target(f"{_PKG}/application/projections/__init__.py", G),
+    Target(f"{_PKG}/application/projections/{{read_model}}.py", S, FanOut.READ_MODEL),
     Target(f"{_PKG}/infrastructure/__init__.py", G),
     Target(f"{_PKG}/infrastructure/repositories.py", G),
     Target(f"{_PKG}/presentation/__init__.py", G),

@@ -91,6 +91,8 @@ def _inferred_aggregates(
     aggregate when it is annotated `(google.api.resource)` (AIP-123), or
     when a standard method returns it: `Get<Name>` (AIP-131),
     `Create<Name>` (AIP-133) or `Update<Name>` (AIP-134) with output type `Name`.
+    A query served from a named read model (`read_model`) returns a document,
+    not a resource: it makes no aggregate.
     """
     declarations = context.declarations
     own = {full for full, decl in declarations.items() if decl.file_name in context.loaded.files_to_generate}
@@ -103,6 +105,9 @@ def _inferred_aggregates(
     for file_proto in generate:
         for service in file_proto.service:
             for method in service.method:
+                query = options.read_query_options(method)
+                if query is not None and query.read_model:
+                    continue
                 for verb in ("Get", "Create", "Update"):
                     noun = method.name.removeprefix(verb)
                     output = declarations.get(method.output_type)

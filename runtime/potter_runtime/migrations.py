@@ -1,4 +1,4 @@
-"""The runtime's tables for alembic: their MetaData, and the body of a project's ``env.py``.
+"""The runtime's tables for alembic, the body of a project's ``env.py``, and the start-up schema check.
 
 A generated project's ``migrations/env.py`` calls ``run_alembic_env(url)``; its
 revisions create the tables ``runtime_metadata()`` describes (events, snapshots,
@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from potter_runtime.store.schema import metadata
+from potter_runtime.store.sql import SqlAlchemyEventStore
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
@@ -109,8 +110,34 @@ async def ensure_at_head(engine: AsyncEngine, script_location: str | Path) -> No
         raise DatabaseNotAtHeadError(
             f"database {engine.url.render_as_string(hide_password=True)} is at revision "
             f"{', '.join(sorted(current)) or 'none'}, not at head {', '.join(sorted(heads))}; "
-            "run `make migrate` (alembic upgrade head)"
+            "run `make migrate` (alembic upgrade heads)"
         )
+
+
+async def prepare_database(
+    store: SqlAlchemyEventStore, read_model_metadata: MetaData, script_location: str | Path
+) -> None:
+    """Make the service's database ready at start, or refuse it.
+
+    SQLite (the embedded default) gets every missing table created, the
+    runtime's and the read models', so a new project runs with one command.
+    Any other database must have been migrated (``make migrate``): it is
+    checked, never changed.
+
+    Args:
+        store: The service's event store; its engine is the service's database.
+        read_model_metadata: The project's named read-model tables.
+        script_location: The project's alembic script directory (``migrations/``).
+
+    Raises:
+        DatabaseNotAtHeadError: A non-SQLite database is not at the scripts' heads.
+    """
+    if store.engine.dialect.name == "sqlite":
+        await store.create_schema()
+        async with store.engine.begin() as conn:
+            await conn.run_sync(read_model_metadata.create_all)
+        return
+    await ensure_at_head(store.engine, script_location)
 
 
 def render_item(type_: str, obj: object, autogen_context: AutogenContext) -> str | Literal[False]:

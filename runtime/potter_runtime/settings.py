@@ -20,9 +20,15 @@ class ServiceSettings(BaseSettings):
         port: TCP port of the HTTP server (env ``PORT``).
         database_url: SQLAlchemy async URL of the event store (env ``DATABASE_URL``).
         log_level: uvicorn log level name (env ``LOG_LEVEL``).
+        database_pool_size: Connections kept open to PostgreSQL (env
+            ``DATABASE_POOL_SIZE``, int >= 1); SQLite ignores it.
         snapshot_interval: Events between aggregate snapshots (env
-            ``SNAPSHOT_INTERVAL``, int >= 0); 0, the default, takes none and
+            ``SNAPSHOT_INTERVAL``, int >= 0, default 100); 0 takes none and
             replays every stream in full.
+        migrations_dir: The alembic scripts directory checked at start on
+            PostgreSQL (env ``MIGRATIONS_DIR``); "" for the project's ``migrations/``.
+        projection_poll_seconds: Pause of a caught-up named projection before it
+            reads new events again (env ``PROJECTION_POLL_SECONDS``, seconds > 0).
     """
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
@@ -31,7 +37,10 @@ class ServiceSettings(BaseSettings):
     port: int = 8000
     database_url: str
     log_level: str = "info"
-    snapshot_interval: int = Field(default=0, ge=0)
+    database_pool_size: int = Field(default=10, ge=1)
+    snapshot_interval: int = Field(default=100, ge=0)
+    migrations_dir: str = ""
+    projection_poll_seconds: float = Field(default=0.2, gt=0)
 
     def snapshot_policy(self) -> SnapshotPolicy | None:
         """Return the repositories' snapshot policy, or None when snapshots are off."""

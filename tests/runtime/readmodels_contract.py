@@ -302,7 +302,9 @@ class ReadModelContract:
         assert await runner.run_until_caught_up() == 5
         assert await documents.rows() == {"a": {"name": "n0"}, "b": {"name": "renamed"}}
         assert await documents.get("b") == Named(name="renamed")
-        assert await documents.get("c") is None
+        assert await documents.find("c") is None
+        with pytest.raises(NotFoundError, match="display_names 'c' not found"):
+            await documents.get("c")
         page = await documents.page(page_size=1)
         assert page.items == [Named(name="n0")]
         assert (await documents.page(page_size=1, page_token=page.next_page_token)).items == [Named(name="renamed")]

@@ -181,6 +181,8 @@ def test_settings_turn_snapshots_on_by_interval(monkeypatch: pytest.MonkeyPatch)
     class Settings(ServiceSettings):
         database_url: str = "sqlite+aiosqlite:///./x.db"
 
+    assert Settings().snapshot_policy() == SnapshotPolicy(100)  # the default
+    monkeypatch.setenv("SNAPSHOT_INTERVAL", "0")
     assert Settings().snapshot_policy() is None
     monkeypatch.setenv("SNAPSHOT_INTERVAL", "50")
     assert Settings().snapshot_policy() == SnapshotPolicy(50)

@@ -5,19 +5,21 @@ Generated query handlers and projections import read-model names from here.
 
 from __future__ import annotations
 
-from potter_runtime.readmodels.documents import DocumentReadModel, document_table
+from potter_runtime.readmodels.documents import DocumentProjection, DocumentReadModel, document_table
 from potter_runtime.readmodels.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageTokens
-from potter_runtime.readmodels.projections import Projection, ProjectionRunner
+from potter_runtime.readmodels.projections import Projection, ProjectionRunner, ProjectionWorker
 from potter_runtime.readmodels.state import StateReader, StateReadModel, StateView
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "MAX_PAGE_SIZE",
+    "DocumentProjection",
     "DocumentReadModel",
     "Page",
     "PageTokens",
     "Projection",
     "ProjectionRunner",
+    "ProjectionWorker",
     "StateReadModel",
     "StateReader",
     "StateView",

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from potter_runtime.errors import NotFoundError
 from potter_runtime.messages import IGNORE_UNKNOWN_FIELDS, DomainEvent
 from potter_runtime.readmodels.paging import Page, PageTokens, page_size_of
 from potter_runtime.store.port import StoredEvent
@@ -59,7 +60,7 @@ class DocumentReadModel(Generic[DocT]):
     """Reads and writes the documents of one named read model.
 
     Writes (``get_in``, ``put``, ``delete``, ``clear``) take the projection's
-    connection; reads for queries (``get``, ``page``) use ``engine``.
+    connection; reads for queries (``find``, ``get``, ``page``) use ``engine``.
 
     Args:
         engine: Engine of the database holding ``table``.
@@ -73,10 +74,22 @@ class DocumentReadModel(Generic[DocT]):
         self.document_model = document_model
         self._tokens = PageTokens(table.name)
 
-    async def get(self, key: str) -> DocT | None:
+    async def find(self, key: str) -> DocT | None:
         """Return the document stored under ``key``, or None."""
         async with self.engine.connect() as conn:
             return await self.get_in(conn, key)
+
+    async def get(self, key: str) -> DocT:
+        """Return the document stored under ``key``.
+
+        Raises:
+            NotFoundError: No document is stored under ``key`` (yet: the
+                projection may not have reached the event that writes it).
+        """
+        document = await self.find(key)
+        if document is None:
+            raise NotFoundError(f"{self.table.name.removeprefix('read_model_')} '{key}' not found")
+        return document
 
     async def page(self, *, page_size: int = 0, page_token: str = "") -> Page[DocT]:
         """Return documents in key order, a page at a time (AIP-158 keyset pagination).

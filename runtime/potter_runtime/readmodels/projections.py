@@ -9,6 +9,8 @@ This module must not know about aggregates or transports.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -19,6 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from potter_runtime.store.port import EventStore, StoredEvent
 from potter_runtime.store.schema import projection_checkpoints_table as checkpoints
 
+logger = logging.getLogger(__name__)
+
 
 class Projection(Protocol):
     """A read model built from events, written in the runner's transaction.
@@ -27,7 +31,10 @@ class Projection(Protocol):
         name: Unique name of the projection; keys its checkpoint (str, ≤ 200 characters).
     """
 
-    name: str
+    @property
+    def name(self) -> str:
+        """Unique name of the projection; keys its checkpoint (≤ 200 characters)."""
+        ...
 
     async def handle(self, conn: AsyncConnection, event: StoredEvent) -> None:
         """Apply one event to the projection's tables through ``conn``.
@@ -132,3 +139,48 @@ class ProjectionRunner:
                 pass  # it exists already (at 0, or created by a competing runner)
             position = await self.checkpoint()
         return position
+
+
+class ProjectionWorker:
+    """Keeps named projections up to date in the background of a running service.
+
+    One asyncio task per projection reads new events as they commit; when
+    caught up it waits ``poll_seconds``. A failing batch is logged and retried
+    after a growing pause (at most 30 s): the checkpoint does not move past
+    an event the projection could not apply. Several replicas may each run a
+    worker: ``ProjectionRunner`` commits each batch once.
+
+    Args:
+        runners: One runner per projection.
+        poll_seconds: Pause of a caught-up projection, in seconds (> 0).
+    """
+
+    def __init__(self, runners: list[ProjectionRunner], *, poll_seconds: float = 0.2) -> None:
+        self.runners = runners
+        self.poll_seconds = poll_seconds
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        """Start one task per projection (call from a running event loop)."""
+        self._tasks = [asyncio.create_task(self._run(runner)) for runner in self.runners]
+
+    async def stop(self) -> None:
+        """Cancel the tasks and wait for them; a batch in flight is rolled back."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+
+    async def _run(self, runner: ProjectionRunner) -> None:
+        failures = 0
+        while True:
+            try:
+                applied = await runner.run_once()
+                failures = 0
+            except Exception:
+                failures += 1
+                logger.exception("projection %s failed; retrying", runner.projection.name)
+                await asyncio.sleep(min(30.0, self.poll_seconds * 2**failures))
+                continue
+            if applied == 0:
+                await asyncio.sleep(self.poll_seconds)

@@ -30,11 +30,13 @@ __all__ = [
 ]
 
 
-def open_event_store(url: str, **options: Any) -> SqlAlchemyEventStore:
+def open_event_store(url: str, *, pool_size: int | None = None, **options: Any) -> SqlAlchemyEventStore:
     """Return the event store adapter for a database URL (no connection is opened yet).
 
     Args:
         url: SQLAlchemy async URL: ``sqlite+aiosqlite:///…`` or ``postgresql+asyncpg://…``.
+        pool_size: Connections kept open on PostgreSQL (None: SQLAlchemy's
+            default, 5); SQLite ignores it, its file allows one writer anyway.
         options: Keyword arguments for the adapter, e.g. ``pool_size`` or, on
             PostgreSQL, ``lock_timeout`` (seconds).
 
@@ -52,6 +54,8 @@ def open_event_store(url: str, **options: Any) -> SqlAlchemyEventStore:
     if backend == "postgresql":
         from potter_runtime.store.postgres import PostgresEventStore
 
+        if pool_size is not None:
+            options["pool_size"] = pool_size
         return PostgresEventStore(url, **options)
     raise ValueError(
         f"unsupported database URL scheme {make_url(url).drivername!r}; "

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
+from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
 
-def test_dish_lifecycle(client: TestClient, database: Path) -> None:
+def test_dish_lifecycle(
+    client: TestClient, stored_event_types: Callable[[str], list[str]]
+) -> None:
     """Create, get, list a Dish over HTTP; its events are stored."""
     created = client.post(
         "/api/v1/dishes",
@@ -29,12 +30,7 @@ def test_dish_lifecycle(client: TestClient, database: Path) -> None:
     assert listed.status_code == 200, listed.text
     assert aggregate_id in [x["id"] for x in listed.json()["dishes"]]
 
-    with sqlite3.connect(database) as connection:
-        stored = connection.execute(
-            "SELECT event_type FROM events WHERE aggregate_type = ? ORDER BY version",
-            ("Dish",),
-        ).fetchall()
-    assert [row[0] for row in stored] == ["dish.created"]
+    assert stored_event_types("Dish") == ["dish.created"]
 
 
 def test_watch_dishes_is_not_implemented_yet(client: TestClient) -> None:

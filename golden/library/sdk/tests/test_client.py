@@ -19,6 +19,7 @@ from library_client.models import (
     CreateMemberRequest,
     DeleteBookRequest,
     GetBookRequest,
+    GetBookSummaryRequest,
     GetMemberRequest,
     ListBooksRequest,
     ListMembersRequest,
@@ -38,6 +39,11 @@ CALLS: list[tuple[Callable[[LibraryClient], object], str, str]] = [
         "/api/v1/books/sample-id",
     ),
     (lambda c: c.list_books(ListBooksRequest()), "GET", "/api/v1/books"),
+    (
+        lambda c: c.get_book_summary(GetBookSummaryRequest()),
+        "POST",
+        "/api/v1/books/get_book_summary",
+    ),
     (
         lambda c: c.update_book(UpdateBookRequest(id="sample-id")),
         "PATCH",
@@ -79,6 +85,11 @@ ASYNC_CALLS: list[
         "/api/v1/books/sample-id",
     ),
     (lambda c: c.list_books(ListBooksRequest()), "GET", "/api/v1/books"),
+    (
+        lambda c: c.get_book_summary(GetBookSummaryRequest()),
+        "POST",
+        "/api/v1/books/get_book_summary",
+    ),
     (
         lambda c: c.update_book(UpdateBookRequest(id="sample-id")),
         "PATCH",

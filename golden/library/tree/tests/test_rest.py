@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
+from collections.abc import Callable
+
+import time
 
 from fastapi.testclient import TestClient
 
 
-def test_book_lifecycle(client: TestClient, database: Path) -> None:
+def test_book_lifecycle(
+    client: TestClient, stored_event_types: Callable[[str], list[str]]
+) -> None:
     """Create, get, list, update, delete a Book over HTTP; its events are stored."""
     created = client.post(
         "/api/v1/books",
@@ -55,12 +58,7 @@ def test_book_lifecycle(client: TestClient, database: Path) -> None:
     assert gone.status_code == 404, gone.text
     assert gone.headers["content-type"] == "application/problem+json"
 
-    with sqlite3.connect(database) as connection:
-        stored = connection.execute(
-            "SELECT event_type FROM events WHERE aggregate_type = ? ORDER BY version",
-            ("Book",),
-        ).fetchall()
-    assert [row[0] for row in stored] == [
+    assert stored_event_types("Book") == [
         "library.book.created",
         "library.book.updated",
         "library.book.updated",
@@ -68,7 +66,9 @@ def test_book_lifecycle(client: TestClient, database: Path) -> None:
     ]
 
 
-def test_member_lifecycle(client: TestClient, database: Path) -> None:
+def test_member_lifecycle(
+    client: TestClient, stored_event_types: Callable[[str], list[str]]
+) -> None:
     """Create, get, list a Member over HTTP; its events are stored."""
     created = client.post(
         "/api/v1/members",
@@ -88,12 +88,32 @@ def test_member_lifecycle(client: TestClient, database: Path) -> None:
     assert listed.status_code == 200, listed.text
     assert aggregate_id in [x["id"] for x in listed.json()["members"]]
 
-    with sqlite3.connect(database) as connection:
-        stored = connection.execute(
-            "SELECT event_type FROM events WHERE aggregate_type = ? ORDER BY version",
-            ("Member",),
-        ).fetchall()
-    assert [row[0] for row in stored] == ["library.member.created"]
+    assert stored_event_types("Member") == ["library.member.created"]
+
+
+def test_get_book_summary_reads_read_model_book_summary(client: TestClient) -> None:
+    """GetBookSummary answers 404 for an unknown id, then the document its projection writes after a create."""
+    unknown = client.post(
+        "/api/v1/books/get_book_summary", json={"bookId": "no-such-id"}
+    )
+    assert unknown.status_code == 404, unknown.text
+    created = client.post(
+        "/api/v1/books",
+        json={"title": "sample title", "author": "sample author", "copies": 7},
+    )
+    assert created.status_code == 201, created.text
+    aggregate_id = created.json()["bookId"]
+    deadline = (
+        time.monotonic() + 10
+    )  # the projection reads new events in the background
+    while True:
+        found = client.post(
+            "/api/v1/books/get_book_summary", json={"bookId": aggregate_id}
+        )
+        if found.status_code != 404 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert found.status_code == 200, found.text
 
 
 def test_borrow_book_is_not_implemented_yet(client: TestClient) -> None:
@@ -150,6 +170,7 @@ def test_openapi_lists_every_route(client: TestClient) -> None:
             "CreateBook",
             "GetBook",
             "ListBooks",
+            "GetBookSummary",
             "UpdateBook",
             "DeleteBook",
             "BorrowBook",

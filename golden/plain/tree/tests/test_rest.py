@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
+from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
 
-def test_shelf_lifecycle(client: TestClient, database: Path) -> None:
+def test_shelf_lifecycle(
+    client: TestClient, stored_event_types: Callable[[str], list[str]]
+) -> None:
     """Create, get, update, delete a Shelf over HTTP; its events are stored."""
     created = client.post(
         "/api/v1/shelfs", json={"theme": "sample theme", "capacity": 7}
@@ -56,12 +57,7 @@ def test_shelf_lifecycle(client: TestClient, database: Path) -> None:
     assert gone.status_code == 404, gone.text
     assert gone.headers["content-type"] == "application/problem+json"
 
-    with sqlite3.connect(database) as connection:
-        stored = connection.execute(
-            "SELECT event_type FROM events WHERE aggregate_type = ? ORDER BY version",
-            ("Shelf",),
-        ).fetchall()
-    assert [row[0] for row in stored] == [
+    assert stored_event_types("Shelf") == [
         "shelf.created",
         "shelf.updated",
         "shelf.updated",
@@ -70,19 +66,16 @@ def test_shelf_lifecycle(client: TestClient, database: Path) -> None:
     ]
 
 
-def test_author_lifecycle(client: TestClient, database: Path) -> None:
+def test_author_lifecycle(
+    client: TestClient, stored_event_types: Callable[[str], list[str]]
+) -> None:
     """Create a Author over HTTP; its events are stored."""
     created = client.post("/api/v1/authors", json={"name": "sample name"})
     assert created.status_code == 201, created.text
     aggregate_id = created.json()["authorId"]
     assert aggregate_id
 
-    with sqlite3.connect(database) as connection:
-        stored = connection.execute(
-            "SELECT event_type FROM events WHERE aggregate_type = ? ORDER BY version",
-            ("Author",),
-        ).fetchall()
-    assert [row[0] for row in stored] == ["author.created"]
+    assert stored_event_types("Author") == ["author.created"]
 
 
 def test_list_shelves_is_not_implemented_yet(client: TestClient) -> None:

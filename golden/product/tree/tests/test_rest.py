@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
+from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
 
-def test_product_lifecycle(client: TestClient, database: Path) -> None:
+def test_product_lifecycle(
+    client: TestClient, stored_event_types: Callable[[str], list[str]]
+) -> None:
     """Create, get, list, update, delete a Product over HTTP; its events are stored."""
     created = client.post(
         "/api/v1/products",
@@ -67,12 +68,7 @@ def test_product_lifecycle(client: TestClient, database: Path) -> None:
     assert gone.status_code == 404, gone.text
     assert gone.headers["content-type"] == "application/problem+json"
 
-    with sqlite3.connect(database) as connection:
-        stored = connection.execute(
-            "SELECT event_type FROM events WHERE aggregate_type = ? ORDER BY version",
-            ("Product",),
-        ).fetchall()
-    assert [row[0] for row in stored] == [
+    assert stored_event_types("Product") == [
         "product.created",
         "product.updated",
         "product.updated",

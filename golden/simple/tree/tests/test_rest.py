@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
+from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
 
-def test_item_lifecycle(client: TestClient, database: Path) -> None:
+def test_item_lifecycle(
+    client: TestClient, stored_event_types: Callable[[str], list[str]]
+) -> None:
     """Create, get, list, update a Item over HTTP; its events are stored."""
     created = client.post(
         "/api/v1/items",
@@ -57,12 +58,7 @@ def test_item_lifecycle(client: TestClient, database: Path) -> None:
     assert body["description"] == "changed description"
     assert body["quantity"] == 8
 
-    with sqlite3.connect(database) as connection:
-        stored = connection.execute(
-            "SELECT event_type FROM events WHERE aggregate_type = ? ORDER BY version",
-            ("Item",),
-        ).fetchall()
-    assert [row[0] for row in stored] == [
+    assert stored_event_types("Item") == [
         "item.created",
         "item.updated",
         "item.updated",

@@ -8,6 +8,7 @@ from potter_runtime.client import Client
 from library_client import routes
 from library_client.errors import ERRORS
 from library_client.models import (
+    BookSummary,
     BorrowBookRequest,
     BorrowBookResponse,
     CreateBookRequest,
@@ -18,6 +19,7 @@ from library_client.models import (
     DeleteBookResponse,
     GetBookRequest,
     GetBookResponse,
+    GetBookSummaryRequest,
     GetMemberRequest,
     GetMemberResponse,
     ListBooksRequest,
@@ -90,6 +92,17 @@ class LibraryClient(Client):
         """
         return self._call(
             routes.LIST_BOOKS, request, ListBooksResponse, timeout=timeout
+        )
+
+    def get_book_summary(
+        self, request: GetBookSummaryRequest, *, timeout: float | None = None
+    ) -> BookSummary:
+        """A book's entry on the catalogue's front page, from the book_summary read model.
+
+        `POST /api/v1/books/get_book_summary` (query).
+        """
+        return self._call(
+            routes.GET_BOOK_SUMMARY, request, BookSummary, timeout=timeout
         )
 
     def update_book(

@@ -22,6 +22,8 @@ __all__ = [
     "GetBookResponse",
     "ListBooksRequest",
     "ListBooksResponse",
+    "GetBookSummaryRequest",
+    "BookSummary",
     "UpdateBookRequest",
     "UpdateBookResponse",
     "DeleteBookRequest",
@@ -129,11 +131,20 @@ class ListBooksRequest(Message):
     """Message ListBooksRequest."""
 
     page: Int32 = 0
+    """1-based page number, for clients that number pages; page_token is preferred."""
     page_size: Int32 = Field(
         default=0,
         validation_alias=AliasChoices("pageSize"),
         serialization_alias="pageSize",
     )
+    page_token: str = Field(
+        default="",
+        validation_alias=AliasChoices("pageToken"),
+        serialization_alias="pageToken",
+    )
+    """next_page_token of the previous page (AIP-158)."""
+    author: str = ""
+    """Only books by this author (all when empty)."""
 
 
 class ListBooksResponse(Message):
@@ -141,6 +152,35 @@ class ListBooksResponse(Message):
 
     books: list[Book] = Field(default_factory=list)
     total: Int32 = 0
+    """Books matching the request's filters."""
+    next_page_token: str = Field(
+        default="",
+        validation_alias=AliasChoices("nextPageToken"),
+        serialization_alias="nextPageToken",
+    )
+
+
+class GetBookSummaryRequest(Message):
+    """Message GetBookSummaryRequest."""
+
+    book_id: str = Field(
+        default="",
+        validation_alias=AliasChoices("bookId"),
+        serialization_alias="bookId",
+    )
+
+
+class BookSummary(Message):
+    """What the front page shows of a book."""
+
+    book_id: str = Field(
+        default="",
+        validation_alias=AliasChoices("bookId"),
+        serialization_alias="bookId",
+    )
+    title: str = ""
+    author: str = ""
+    copies: Int32 = 0
 
 
 class UpdateBookRequest(Message):

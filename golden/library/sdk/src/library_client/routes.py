@@ -9,8 +9,12 @@ CREATE_BOOK = Route("POST", "/api/v1/books", has_body=True, idempotent=True)
 """CreateBook: `POST /api/v1/books`."""
 GET_BOOK = Route("GET", "/api/v1/books/{id}", path_field="id")
 """GetBook: `GET /api/v1/books/{id}`."""
-LIST_BOOKS = Route("GET", "/api/v1/books", query=("page", "pageSize"))
+LIST_BOOKS = Route(
+    "GET", "/api/v1/books", query=("page", "pageSize", "pageToken", "author")
+)
 """ListBooks: `GET /api/v1/books`."""
+GET_BOOK_SUMMARY = Route("POST", "/api/v1/books/get_book_summary", has_body=True)
+"""GetBookSummary: `POST /api/v1/books/get_book_summary`."""
 UPDATE_BOOK = Route("PATCH", "/api/v1/books/{id}", path_field="id", has_body=True)
 """UpdateBook: `PATCH /api/v1/books/{id}`."""
 DELETE_BOOK = Route("DELETE", "/api/v1/books/{id}", path_field="id")

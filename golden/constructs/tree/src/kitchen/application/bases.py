@@ -21,7 +21,12 @@ from kitchen.application.messages import (
     ListDishesResponse,
 )
 from kitchen.domain.models import Dish, Envelope
-from kitchen.domain.repositories import DishRepository, EnvelopeRepository
+from kitchen.domain.repositories import (
+    DishRepository,
+    DishStates,
+    EnvelopeRepository,
+    EnvelopeStates,
+)
 
 
 class CreateDishHandlerBase(CommandHandler[CreateDishRequest, CreateDishResponse]):
@@ -38,8 +43,9 @@ class GetDishHandlerBase(QueryHandler[GetDishRequest, Dish]):
 
     rpc_name: ClassVar[str] = "GetDish"
 
-    def __init__(self, repository: DishRepository) -> None:
+    def __init__(self, repository: DishRepository, states: DishStates) -> None:
         self.repository = repository
+        self.states = states
 
 
 class ListDishesHandlerBase(QueryHandler[ListDishesRequest, ListDishesResponse]):
@@ -47,8 +53,9 @@ class ListDishesHandlerBase(QueryHandler[ListDishesRequest, ListDishesResponse])
 
     rpc_name: ClassVar[str] = "ListDishes"
 
-    def __init__(self, repository: DishRepository) -> None:
+    def __init__(self, repository: DishRepository, states: DishStates) -> None:
         self.repository = repository
+        self.states = states
 
 
 class WatchDishesHandlerBase(ServerStreamHandler[ListDishesRequest, Dish]):
@@ -58,8 +65,9 @@ class WatchDishesHandlerBase(ServerStreamHandler[ListDishesRequest, Dish]):
     cacheable: ClassVar[bool] = False
     cache_ttl_seconds: ClassVar[int] = 0
 
-    def __init__(self, repository: DishRepository) -> None:
+    def __init__(self, repository: DishRepository, states: DishStates) -> None:
         self.repository = repository
+        self.states = states
 
 
 class ImportHandlerBase(CommandHandler[ImportRequest, ImportResponse]):
@@ -73,8 +81,9 @@ class SearchDishesHandlerBase(QueryHandler[KitchenQuery, KitchenMessage]):
 
     rpc_name: ClassVar[str] = "SearchDishes"
 
-    def __init__(self, repository: DishRepository) -> None:
+    def __init__(self, repository: DishRepository, states: DishStates) -> None:
         self.repository = repository
+        self.states = states
 
 
 class SendEnvelopeHandlerBase(CommandHandler[Envelope, Empty]):
@@ -91,5 +100,6 @@ class GetEnvelopeHandlerBase(QueryHandler[GetEnvelopeRequest, Envelope]):
 
     rpc_name: ClassVar[str] = "GetEnvelope"
 
-    def __init__(self, repository: EnvelopeRepository) -> None:
+    def __init__(self, repository: EnvelopeRepository, states: EnvelopeStates) -> None:
         self.repository = repository
+        self.states = states

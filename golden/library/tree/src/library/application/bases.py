@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 from potter_runtime.handlers import CommandHandler, QueryHandler
+from potter_runtime.readmodels import DocumentReadModel
 
 from library.application.messages import (
+    BookSummary,
     BorrowBookRequest,
     BorrowBookResponse,
     CreateBookRequest,
@@ -18,6 +20,7 @@ from library.application.messages import (
     DeleteBookResponse,
     GetBookRequest,
     GetBookResponse,
+    GetBookSummaryRequest,
     GetMemberRequest,
     GetMemberResponse,
     ListBooksRequest,
@@ -29,7 +32,12 @@ from library.application.messages import (
     UpdateBookRequest,
     UpdateBookResponse,
 )
-from library.domain.repositories import BookRepository, MemberRepository
+from library.domain.repositories import (
+    BookRepository,
+    BookStates,
+    MemberRepository,
+    MemberStates,
+)
 
 
 class CreateBookHandlerBase(CommandHandler[CreateBookRequest, CreateBookResponse]):
@@ -51,8 +59,9 @@ class GetBookHandlerBase(QueryHandler[GetBookRequest, GetBookResponse]):
     cacheable: ClassVar[bool] = True
     cache_ttl_seconds: ClassVar[int] = 60
 
-    def __init__(self, repository: BookRepository) -> None:
+    def __init__(self, repository: BookRepository, states: BookStates) -> None:
         self.repository = repository
+        self.states = states
 
 
 class ListBooksHandlerBase(QueryHandler[ListBooksRequest, ListBooksResponse]):
@@ -62,8 +71,27 @@ class ListBooksHandlerBase(QueryHandler[ListBooksRequest, ListBooksResponse]):
     cacheable: ClassVar[bool] = False
     cache_ttl_seconds: ClassVar[int] = 0
 
-    def __init__(self, repository: BookRepository) -> None:
+    def __init__(self, repository: BookRepository, states: BookStates) -> None:
         self.repository = repository
+        self.states = states
+
+
+class GetBookSummaryHandlerBase(QueryHandler[GetBookSummaryRequest, BookSummary]):
+    """Base of the GetBookSummary query handler (POST /api/v1/books/get_book_summary)."""
+
+    rpc_name: ClassVar[str] = "GetBookSummary"
+    cacheable: ClassVar[bool] = False
+    cache_ttl_seconds: ClassVar[int] = 0
+
+    def __init__(
+        self,
+        repository: BookRepository,
+        states: BookStates,
+        read_model: DocumentReadModel[BookSummary],
+    ) -> None:
+        self.repository = repository
+        self.states = states
+        self.read_model = read_model
 
 
 class UpdateBookHandlerBase(CommandHandler[UpdateBookRequest, UpdateBookResponse]):
@@ -107,8 +135,9 @@ class SearchBooksHandlerBase(QueryHandler[SearchBooksRequest, SearchBooksRespons
 
     rpc_name: ClassVar[str] = "SearchBooks"
 
-    def __init__(self, repository: BookRepository) -> None:
+    def __init__(self, repository: BookRepository, states: BookStates) -> None:
         self.repository = repository
+        self.states = states
 
 
 class CreateMemberHandlerBase(
@@ -130,8 +159,9 @@ class GetMemberHandlerBase(QueryHandler[GetMemberRequest, GetMemberResponse]):
 
     rpc_name: ClassVar[str] = "GetMember"
 
-    def __init__(self, repository: MemberRepository) -> None:
+    def __init__(self, repository: MemberRepository, states: MemberStates) -> None:
         self.repository = repository
+        self.states = states
 
 
 class ListMembersHandlerBase(QueryHandler[ListMembersRequest, ListMembersResponse]):
@@ -139,5 +169,6 @@ class ListMembersHandlerBase(QueryHandler[ListMembersRequest, ListMembersRespons
 
     rpc_name: ClassVar[str] = "ListMembers"
 
-    def __init__(self, repository: MemberRepository) -> None:
+    def __init__(self, repository: MemberRepository, states: MemberStates) -> None:
         self.repository = repository
+        self.states = states

@@ -19,7 +19,7 @@ from shelf.application.messages import (
     UpdateShelfRequest,
 )
 from shelf.domain.models import Shelf
-from shelf.domain.repositories import AuthorRepository, ShelfRepository
+from shelf.domain.repositories import AuthorRepository, ShelfRepository, ShelfStates
 
 
 class CreateShelfHandlerBase(CommandHandler[CreateShelfRequest, Shelf]):
@@ -36,8 +36,9 @@ class GetShelfHandlerBase(QueryHandler[GetShelfRequest, Shelf]):
 
     rpc_name: ClassVar[str] = "GetShelf"
 
-    def __init__(self, repository: ShelfRepository) -> None:
+    def __init__(self, repository: ShelfRepository, states: ShelfStates) -> None:
         self.repository = repository
+        self.states = states
 
 
 class ListShelvesHandlerBase(QueryHandler[ListShelvesRequest, ListShelvesResponse]):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from potter_runtime.handlers import CommandHandler, QueryHandler
+from potter_runtime.readmodels import DocumentReadModel
 
 from product.application.messages import (
     CreateProductRequest,
@@ -19,7 +20,7 @@ from product.application.messages import (
     UpdateProductRequest,
     UpdateProductResponse,
 )
-from product.domain.repositories import ProductRepository
+from product.domain.repositories import ProductRepository, ProductStates
 
 
 class GetProductHandlerBase(QueryHandler[GetProductRequest, GetProductResponse]):
@@ -29,8 +30,15 @@ class GetProductHandlerBase(QueryHandler[GetProductRequest, GetProductResponse])
     cacheable: ClassVar[bool] = True
     cache_ttl_seconds: ClassVar[int] = 300
 
-    def __init__(self, repository: ProductRepository) -> None:
+    def __init__(
+        self,
+        repository: ProductRepository,
+        states: ProductStates,
+        read_model: DocumentReadModel[GetProductResponse],
+    ) -> None:
         self.repository = repository
+        self.states = states
+        self.read_model = read_model
 
 
 class ListProductsHandlerBase(QueryHandler[ListProductsRequest, ListProductsResponse]):
@@ -40,8 +48,9 @@ class ListProductsHandlerBase(QueryHandler[ListProductsRequest, ListProductsResp
     cacheable: ClassVar[bool] = True
     cache_ttl_seconds: ClassVar[int] = 60
 
-    def __init__(self, repository: ProductRepository) -> None:
+    def __init__(self, repository: ProductRepository, states: ProductStates) -> None:
         self.repository = repository
+        self.states = states
 
 
 class CreateProductHandlerBase(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from potter_runtime.handlers import CommandHandler, QueryHandler
+from potter_runtime.readmodels import DocumentReadModel
 
 from simple.application.messages import (
     CreateItemRequest,
@@ -17,7 +18,7 @@ from simple.application.messages import (
     UpdateItemRequest,
     UpdateItemResponse,
 )
-from simple.domain.repositories import ItemRepository
+from simple.domain.repositories import ItemRepository, ItemStates
 
 
 class CreateItemHandlerBase(CommandHandler[CreateItemRequest, CreateItemResponse]):
@@ -39,8 +40,15 @@ class GetItemHandlerBase(QueryHandler[GetItemRequest, GetItemResponse]):
     cacheable: ClassVar[bool] = True
     cache_ttl_seconds: ClassVar[int] = 300
 
-    def __init__(self, repository: ItemRepository) -> None:
+    def __init__(
+        self,
+        repository: ItemRepository,
+        states: ItemStates,
+        read_model: DocumentReadModel[GetItemResponse],
+    ) -> None:
         self.repository = repository
+        self.states = states
+        self.read_model = read_model
 
 
 class UpdateItemHandlerBase(CommandHandler[UpdateItemRequest, UpdateItemResponse]):
@@ -62,5 +70,6 @@ class ListItemsHandlerBase(QueryHandler[ListItemsRequest, ListItemsResponse]):
     cacheable: ClassVar[bool] = False
     cache_ttl_seconds: ClassVar[int] = 0
 
-    def __init__(self, repository: ItemRepository) -> None:
+    def __init__(self, repository: ItemRepository, states: ItemStates) -> None:
         self.repository = repository
+        self.states = states

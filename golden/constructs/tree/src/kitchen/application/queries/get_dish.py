@@ -11,7 +11,7 @@ class GetDishHandler(GetDishHandlerBase):
     """Gets one dish: \"\"\"quoted\"\"\", a \\ backslash, {{ jinja }} {% raw %}, ünïcode, 'single' and a final "quote" """
 
     async def handle(self, request: GetDishRequest) -> Dish:
-        aggregate = await self.repository.get(request.id)
+        aggregate = await self.states.get(request.id)
         return Dish(
             id=aggregate.id,
             name=aggregate.state.name,

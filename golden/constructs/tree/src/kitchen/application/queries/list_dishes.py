@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from potter_runtime.pagination import paginate
-
 from kitchen.application.bases import ListDishesHandlerBase
 from kitchen.application.messages import ListDishesRequest, ListDishesResponse
 
@@ -12,6 +10,5 @@ class ListDishesHandler(ListDishesHandlerBase):
     """ListDishes query."""
 
     async def handle(self, request: ListDishesRequest) -> ListDishesResponse:
-        aggregates = await self.repository.list()
-        page = paginate(aggregates, page=1, page_size=request.page_size)
-        return ListDishesResponse(dishes=[a.state for a in page], total=len(aggregates))
+        page = await self.states.page(page_size=request.page_size)
+        return ListDishesResponse(dishes=page.items, total=await self.states.count())

@@ -10,5 +10,5 @@ class GetBookHandler(GetBookHandlerBase):
     """Get one book by id."""
 
     async def handle(self, request: GetBookRequest) -> GetBookResponse:
-        aggregate = await self.repository.get(request.id)
+        aggregate = await self.states.get(request.id)
         return GetBookResponse(book=aggregate.state)

@@ -10,7 +10,7 @@ class GetMemberHandler(GetMemberHandlerBase):
     """Get one member by id."""
 
     async def handle(self, request: GetMemberRequest) -> GetMemberResponse:
-        aggregate = await self.repository.get(request.id)
+        aggregate = await self.states.get(request.id)
         return GetMemberResponse(
             id=aggregate.id,
             full_name=aggregate.state.full_name,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from potter_runtime.pagination import paginate
-
 from library.application.bases import ListBooksHandlerBase
 from library.application.messages import ListBooksRequest, ListBooksResponse
 
@@ -12,6 +10,15 @@ class ListBooksHandler(ListBooksHandlerBase):
     """List the catalogue, a page at a time."""
 
     async def handle(self, request: ListBooksRequest) -> ListBooksResponse:
-        aggregates = await self.repository.list()
-        page = paginate(aggregates, page=request.page, page_size=request.page_size)
-        return ListBooksResponse(books=[a.state for a in page], total=len(aggregates))
+        filters = {"author": request.author}
+        page = await self.states.page(
+            page_size=request.page_size,
+            page_token=request.page_token,
+            page_number=request.page,
+            filters=filters,
+        )
+        return ListBooksResponse(
+            books=page.items,
+            total=await self.states.count(filters=filters),
+            next_page_token=page.next_page_token,
+        )

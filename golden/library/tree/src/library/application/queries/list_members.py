@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from potter_runtime.pagination import paginate
-
 from library.application.bases import ListMembersHandlerBase
 from library.application.messages import ListMembersRequest, ListMembersResponse
 
@@ -12,6 +10,5 @@ class ListMembersHandler(ListMembersHandlerBase):
     """List members."""
 
     async def handle(self, request: ListMembersRequest) -> ListMembersResponse:
-        aggregates = await self.repository.list()
-        page = paginate(aggregates, page=1, page_size=request.page_size)
-        return ListMembersResponse(members=[a.state for a in page])
+        page = await self.states.page(page_size=request.page_size)
+        return ListMembersResponse(members=page.items)

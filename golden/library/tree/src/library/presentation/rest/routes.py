@@ -10,6 +10,7 @@ from potter_runtime.messages import Int32
 from potter_runtime.rest import PROBLEM_RESPONSES
 
 from library.application.messages import (
+    BookSummary,
     BorrowBookRequest,
     BorrowBookResponse,
     CreateBookRequest,
@@ -20,6 +21,7 @@ from library.application.messages import (
     DeleteBookResponse,
     GetBookRequest,
     GetBookResponse,
+    GetBookSummaryRequest,
     GetMemberRequest,
     GetMemberResponse,
     ListBooksRequest,
@@ -73,10 +75,27 @@ async def list_books(
     container: ContainerDep,
     page: Annotated[Int32, Query(alias="page")] = 0,
     page_size: Annotated[Int32, Query(alias="pageSize")] = 0,
+    page_token: Annotated[str, Query(alias="pageToken")] = "",
+    author: Annotated[str, Query(alias="author")] = "",
 ) -> ListBooksResponse:
     """List the catalogue, a page at a time."""
-    request = ListBooksRequest(page=page, page_size=page_size)
+    request = ListBooksRequest(
+        page=page, page_size=page_size, page_token=page_token, author=author
+    )
     return await container.list_books.handle(request)
+
+
+@router.post(
+    "/api/v1/books/get_book_summary",
+    status_code=200,
+    operation_id="GetBookSummary",
+    tags=["Book"],
+)
+async def get_book_summary(
+    body: GetBookSummaryRequest, container: ContainerDep
+) -> BookSummary:
+    """A book's entry on the catalogue's front page, from the book_summary read model."""
+    return await container.get_book_summary.handle(body)
 
 
 @router.patch(

@@ -11,7 +11,7 @@ class GetShelfHandler(GetShelfHandlerBase):
     """GetShelf query."""
 
     async def handle(self, request: GetShelfRequest) -> Shelf:
-        aggregate = await self.repository.get(request.id)
+        aggregate = await self.states.get(request.id)
         return Shelf(
             id=aggregate.id,
             theme=aggregate.state.theme,

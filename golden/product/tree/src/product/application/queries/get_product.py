@@ -10,5 +10,5 @@ class GetProductHandler(GetProductHandlerBase):
     """Queries"""
 
     async def handle(self, request: GetProductRequest) -> GetProductResponse:
-        aggregate = await self.repository.get(request.id)
+        aggregate = await self.states.get(request.id)
         return GetProductResponse(product=aggregate.state)

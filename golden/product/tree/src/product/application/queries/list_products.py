@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from potter_runtime.pagination import paginate
-
 from product.application.bases import ListProductsHandlerBase
 from product.application.messages import ListProductsRequest, ListProductsResponse
 
@@ -12,11 +10,13 @@ class ListProductsHandler(ListProductsHandlerBase):
     """ListProducts query."""
 
     async def handle(self, request: ListProductsRequest) -> ListProductsResponse:
-        aggregates = await self.repository.list()
-        page = paginate(aggregates, page=request.page, page_size=request.page_size)
+        filters = {"category": request.category}
+        page = await self.states.page(
+            page_size=request.page_size, page_number=request.page, filters=filters
+        )
         return ListProductsResponse(
-            products=[a.state for a in page],
-            total=len(aggregates),
+            products=page.items,
+            total=await self.states.count(filters=filters),
             page=request.page,
             page_size=request.page_size,
         )

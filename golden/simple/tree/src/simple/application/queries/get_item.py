@@ -10,7 +10,7 @@ class GetItemHandler(GetItemHandlerBase):
     """GetItem получает item по ID"""
 
     async def handle(self, request: GetItemRequest) -> GetItemResponse:
-        aggregate = await self.repository.get(request.id)
+        aggregate = await self.states.get(request.id)
         return GetItemResponse(
             id=aggregate.id,
             name=aggregate.state.name,
