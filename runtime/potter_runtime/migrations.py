@@ -65,6 +65,7 @@ def run_alembic_env(url: str, target_metadata: MetaData | Sequence[MetaData] | N
             literal_binds=True,
             dialect_opts={"paramstyle": "named"},
             render_item=render_item,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()
@@ -72,7 +73,13 @@ def run_alembic_env(url: str, target_metadata: MetaData | Sequence[MetaData] | N
 
     def run(connection: Connection) -> None:
         # render_as_batch: SQLite alters tables by copying them; alembic does that in batch mode.
-        context.configure(connection=connection, target_metadata=target, render_as_batch=True, render_item=render_item)
+        context.configure(
+            connection=connection,
+            target_metadata=target,
+            render_as_batch=True,
+            render_item=render_item,
+            include_object=include_object,
+        )
         with context.begin_transaction():
             context.run_migrations()
 
@@ -138,6 +145,23 @@ async def prepare_database(
             await conn.run_sync(read_model_metadata.create_all)
         return
     await ensure_at_head(store.engine, script_location)
+
+
+STATE_INDEX_PREFIX = "ix_aggregate_states_"
+"""Names of the state projection's expression indexes, which a project's generated revisions create."""
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Tell alembic's autogenerate which database objects to compare (its ``include_object`` hook).
+
+    The indexes of state fields that List requests filter by are expressions
+    (``(state ->> 'author')``) that alembic cannot reflect, so autogenerate would
+    propose dropping them; they are left out, the generated revisions own them.
+
+    Returns:
+        False for a reflected index named ``ix_aggregate_states_…``, else True.
+    """
+    return not (type_ == "index" and reflected and compare_to is None and (name or "").startswith(STATE_INDEX_PREFIX))
 
 
 def render_item(type_: str, obj: object, autogen_context: AutogenContext) -> str | Literal[False]:

@@ -36,6 +36,7 @@ from hypothesis import strategies as st
 from potter_gen.errors import Diagnostic, InputError, Severity, ValidationError
 from potter_gen.ir import Project
 from potter_gen.pipeline import generate_tree
+from potter_gen.render import Storage
 from potter_gen.targets import TARGETS, FanOut, Layer
 
 T = TypeVar("T")
@@ -125,7 +126,14 @@ def _check_diagnostic(diagnostic: Diagnostic, lines: list[str], exc: InputError)
 
 def expected_files(project: Project, layer: Layer) -> int:
     """Return how many files `layer` renders for `project`: fewer in the tree means two targets got one path."""
-    per_fan_out = {FanOut.PROJECT: 1, FanOut.AGGREGATE: len(project.aggregates), FanOut.RPC: len(project.rpcs)}
+    storage = Storage.of(project)
+    per_fan_out = {
+        FanOut.PROJECT: 1,
+        FanOut.AGGREGATE: len(project.aggregates),
+        FanOut.RPC: len(project.rpcs),
+        FanOut.READ_MODEL: len(storage.read_models),
+        FanOut.STATE_INDEX: len(storage.state_indexes),
+    }
     return sum(per_fan_out[target.fan_out] for target in TARGETS[layer])
 
 

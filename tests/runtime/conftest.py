@@ -1,27 +1,17 @@
 """Shared fixtures for the runtime tests: anyio backend, SQLite files and a PostgreSQL database.
 
-PostgreSQL: ``POTTER_TEST_POSTGRES_URL`` (default the local server's ``test``
-database) is only the admin connection; each test session creates a database
-``potter_test_<random>`` of its own and drops it at the end. An unreachable
-server skips the PostgreSQL tests with the reason, or fails them when CI=true.
+PostgreSQL: the ``postgres_url`` and ``fresh_postgres_url`` fixtures live in
+``tests/conftest.py``, shared with the end-to-end service tests.
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from potter_runtime.store.sqlite import SqliteEventStore
-
-POSTGRES_ADMIN_URL = os.environ.get("POTTER_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture
@@ -40,40 +30,3 @@ async def store(db_url: str) -> AsyncIterator[SqliteEventStore]:
     await event_store.create_schema()
     yield event_store
     await event_store.close()
-
-
-async def _admin(statement: str) -> None:
-    engine = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """URL of a PostgreSQL database created for this test session and dropped after it."""
-    name = f"potter_test_{uuid.uuid4().hex[:12]}"
-    try:
-        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # refused, unknown host, bad credentials: asyncpg and SQLAlchemy differ
-        reason = (
-            f"PostgreSQL at {make_url(POSTGRES_ADMIN_URL).render_as_string(hide_password=True)} "
-            f"is not usable ({type(exc).__name__}: {exc}); start it with `bash .ci/services` "
-            "or set POTTER_TEST_POSTGRES_URL"
-        )
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-@pytest.fixture
-def fresh_postgres_url(postgres_url: str) -> Iterator[str]:
-    """URL of an empty PostgreSQL database of this test alone, dropped after it."""
-    name = f"potter_test_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
