@@ -179,7 +179,8 @@ def test_list_plan_pages_and_counts(simple: Project) -> None:
     plan = {rpc.name: rpc.plan for rpc in simple.rpcs}["ListItems"]
     assert plan is not None
     assert plan.response_args == (
-        Assignment("items", "[a.state for a in page]"),
-        Assignment("total", "len(aggregates)"),
+        Assignment("items", "page.items"),
+        Assignment("total", "await self.states.count()"),
     )
-    assert plan.page_args == (Assignment("page", "request.page"), Assignment("page_size", "request.page_size"))
+    assert plan.page_args == (Assignment("page_size", "request.page_size"), Assignment("page_number", "request.page"))
+    assert plan.filter_args == ()
