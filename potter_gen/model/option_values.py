@@ -34,7 +34,8 @@ _OPENAPI_VERSION = re.compile(r"3\.[01]\.\d+")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 
 #: `aggregate.repository` names: the original's (postgres, mongodb, inmemory) and ours (sqlite), → served.
-REPOSITORIES = {"sqlite": True, "postgres": False, "mongodb": False, "inmemory": False}
+#: sqlite and postgres are both the service's SQL event store; DATABASE_URL picks the database.
+REPOSITORIES = {"sqlite": True, "postgres": True, "mongodb": False, "inmemory": False}
 
 
 def _is_url(text: str) -> bool:
@@ -150,9 +151,9 @@ def _check_repository(context: BuildContext, message: Message, repository: str) 
     elif not served:
         what = (
             f"aggregate {message.name} asks for repository {repository!r}, which potter-gen does not generate yet; "
-            "it is stored in the service's SQL event store (SQLite unless settings.database_url names another database)"
+            "it is stored in the service's SQL event store (SQLite unless DATABASE_URL names PostgreSQL)"
         )
         if context.strict:
-            context.report(error(f"{what}; --strict requires a repository potter-gen serves", "Use repository: \"sqlite\", or remove the option", where))
+            context.report(error(f"{what}; --strict requires a repository potter-gen serves", "Use repository: \"postgres\" or \"sqlite\", or remove the option", where))
         else:
-            context.report(warning(what, "Use repository: \"sqlite\", or remove the option", where))
+            context.report(warning(what, "Use repository: \"postgres\" or \"sqlite\", or remove the option", where))

@@ -452,7 +452,7 @@ CASES = [
         (*proto("repository_not_served_strict.proto"), "--strict"),
         f"{DATA}/repository_not_served_strict.proto:14:3",
         ("aggregate Item asks for repository 'mongodb', which potter-gen does not generate yet; it is stored in the service's SQL event store",),
-        'Use repository: "sqlite", or remove the option',
+        'Use repository: "postgres" or "sqlite", or remove the option',
     ),
     Case(
         "error-code-not-upper-snake-case",

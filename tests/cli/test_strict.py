@@ -38,10 +38,10 @@ def test_without_strict_the_same_inferences_are_notes(in_repo: Path) -> None:
     assert [a.name for a in generated.project.aggregates] == ["Shelf", "Author"]
 
 
-def _explicit(tmp_path: Path) -> Path:
-    """The original's product service with the storage backend potter-gen serves (`postgres` is a warning, an error with --strict)."""
+def _explicit(tmp_path: Path, repository: str = "postgres") -> Path:
+    """The original's product service, its aggregate stored in `repository` (`postgres`, as written, is served)."""
     proto = tmp_path / EXPLICIT.name
-    proto.write_text(EXPLICIT.read_text().replace('repository: "postgres"', 'repository: "sqlite"'))
+    proto.write_text(EXPLICIT.read_text().replace('repository: "postgres"', f'repository: "{repository}"'))
     return proto
 
 
@@ -59,11 +59,12 @@ def test_strict_leaves_an_explicit_project_unchanged(tmp_path: Path) -> None:
 
 def test_strict_refuses_a_repository_potter_gen_does_not_serve(tmp_path: Path) -> None:
     require_shared(EXPLICIT)
-    strict = CliRunner().invoke(main, ["init", "--strict", "--proto", str(EXPLICIT), "-o", str(tmp_path / "strict")])
-    plain = CliRunner().invoke(main, ["init", "--proto", str(EXPLICIT), "-o", str(tmp_path / "plain")])
+    mongodb = _explicit(tmp_path, "mongodb")
+    strict = CliRunner().invoke(main, ["init", "--strict", "--proto", str(mongodb), "-o", str(tmp_path / "strict")])
+    plain = CliRunner().invoke(main, ["init", "--proto", str(mongodb), "-o", str(tmp_path / "plain")])
 
     assert (strict.exit_code, plain.exit_code) == (2, 0)
-    message = "aggregate Product asks for repository 'postgres', which potter-gen does not generate yet"
+    message = "aggregate Product asks for repository 'mongodb', which potter-gen does not generate yet"
     assert [line for line in strict.stderr.splitlines() if message in line and ": error: " in line]
     assert [line for line in plain.stderr.splitlines() if message in line and ": warning: " in line]
     assert not (tmp_path / "strict").exists()

@@ -121,11 +121,6 @@ def test_simple_transport_and_repository_warnings(simple: Project) -> None:
     assert [(d.location, d.message) for d in warnings] == [
         (at(10, 3), "transport 'GraphQL' of service SimpleService is not generated yet; only REST is served"),
         (at(10, 3), "transport 'NATS' of service SimpleService is not generated yet; only REST is served"),
-        (
-            at(53, 3),
-            "aggregate Item asks for repository 'postgres', which potter-gen does not generate yet; "
-            "it is stored in the service's SQL event store (SQLite unless settings.database_url names another database)",
-        ),
     ]
     assert all(d.hint == "The other transports are planned; the service still runs over REST" for d in warnings[:2])
     assert not [d for d in simple.diagnostics if d.severity is Severity.ERROR]
@@ -370,7 +365,7 @@ message GetItemRequest {{
 """
 
 
-@pytest.mark.parametrize("repository", ["mongodb", "postgres", "inmemory", "MongoDB"])
+@pytest.mark.parametrize("repository", ["mongodb", "inmemory", "MongoDB"])
 def test_a_repository_potter_gen_does_not_serve_is_a_located_warning(in_tmp: Path, repository: str) -> None:
     project = _build(in_tmp, _ITEM_SERVICE.format(query="{}", repository=repository))
     (found,) = [d for d in project.diagnostics if "repository" in d.message]
@@ -378,13 +373,14 @@ def test_a_repository_potter_gen_does_not_serve_is_a_located_warning(in_tmp: Pat
     assert found.location == ProtoLocation("shop.proto", 15, 3)
     assert found.message == (
         f"aggregate Item asks for repository {repository!r}, which potter-gen does not generate yet; "
-        "it is stored in the service's SQL event store (SQLite unless settings.database_url names another database)"
+        "it is stored in the service's SQL event store (SQLite unless DATABASE_URL names PostgreSQL)"
     )
     assert project.aggregates[0].repository == repository
 
 
-def test_the_sqlite_repository_is_served_without_a_word(in_tmp: Path) -> None:
-    project = _build(in_tmp, _ITEM_SERVICE.format(query="{}", repository="sqlite"))
+@pytest.mark.parametrize("repository", ["sqlite", "postgres", "Postgres"])
+def test_the_sql_repositories_are_served_without_a_word(in_tmp: Path, repository: str) -> None:
+    project = _build(in_tmp, _ITEM_SERVICE.format(query="{}", repository=repository))
     assert not [d for d in project.diagnostics if "repository" in d.message]
 
 
