@@ -114,6 +114,10 @@ def _read(project_dir: Path | None, relative: str) -> str | None:
         return path.read_bytes().decode("utf-8", "replace")
 
 
+REVISIONS_DIR = "migrations/versions/"
+"""Where the generated alembic revisions live; they are never deleted once written."""
+
+
 def fingerprint(file_set_bytes: bytes, module: str | None) -> str:
     """Return the proto fingerprint: SHA-256 of the deterministic FileDescriptorSet and the module override."""
     return sha256(file_set_bytes + b"\0" + (module or "").encode())
@@ -203,7 +207,8 @@ def plan_run(
 
     GENERATED files are rewritten when they differ, missing files created,
     SCAFFOLD files the user deleted recreated, and files the proto no longer
-    needs deleted (a SCAFFOLD one only when the user never edited it). With
+    needs deleted (a SCAFFOLD one only when the user never edited it; a
+    migration revision never, as a database may have applied it). With
     `merge`, existing SCAFFOLD files are merged three-way with their base.
     `project_dir` None plans over an empty project (`init`). `proto_sources`
     is the stamp recorded in the manifest (`sources.stamp_sources`).
@@ -289,7 +294,11 @@ def plan_run(
         deletes.append(f"{BASE_DIR}/{relative}")
         if disk is None:
             continue
-        if record.kind is FileKind.GENERATED:
+        if record.kind is FileKind.GENERATED and relative.startswith(REVISIONS_DIR):
+            # A database may have applied it: alembic must still find it. Kept, like a user's file.
+            records[relative] = record
+            deletes.remove(f"{BASE_DIR}/{relative}")
+        elif record.kind is FileKind.GENERATED:
             changes.append(FileChange(relative, record.kind, Action.DELETE, disk, None))
             deletes.append(relative)
         elif not merge:

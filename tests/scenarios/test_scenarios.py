@@ -321,3 +321,33 @@ def test_bad_proto_during_update_exits_2_and_writes_nothing(ws: Workspace) -> No
     assert result.exit_code == 2
     assert "shop.proto:" in result.output
     assert ws.snapshot() == before
+
+
+# -- migrations -----------------------------------------------------------------
+
+READ_MODEL_RPC = """
+  rpc GetItemCard(GetItemCardRequest) returns (ItemCard) {
+    option (potter.query) = { read_model: "item_card" };
+  }
+"""
+READ_MODEL_MESSAGES = "\nmessage GetItemCardRequest { string item_id = 1; }\nmessage ItemCard { string item_id = 1; string name = 2; }\n"
+CARD_REVISION = "migrations/versions/read_model_item_card.py"
+
+
+def test_read_model_revisions_are_added_and_never_removed(ws: Workspace) -> None:
+    """A new read model gets a revision from update; dropping it from the proto keeps the revision (a database may have applied it)."""
+    core = ws.read("migrations/versions/potter_0001_event_store.py")
+    text = ws.proto()
+    head, tail = text.split("\n}\n", 1)
+    ws.set_proto(head + "\n" + READ_MODEL_RPC + "}\n" + tail + READ_MODEL_MESSAGES)
+    update(ws)
+    assert ws.exists(CARD_REVISION) and 'down_revision = "potter_0001"' in ws.read(CARD_REVISION)
+    assert ws.exists("src/shop/application/projections/item_card.py")
+    revision = ws.read(CARD_REVISION)
+
+    ws.set_proto(text)
+    update(ws)
+    assert ws.read(CARD_REVISION) == revision
+    assert ws.read("migrations/versions/potter_0001_event_store.py") == core
+    assert "Up to date" in update(ws)
+    assert ws.cli("check", str(ws.project)).exit_code == 0
