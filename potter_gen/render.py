@@ -20,7 +20,7 @@ import jinja2
 
 from potter_gen import __version__, resources, samples, typemap
 from potter_gen.format import format_sources
-from potter_gen.ir import Field, FieldKind, Message, Project, Role, Rpc, StandardMethod
+from potter_gen.ir import Field, FieldKind, Message, Project, Rpc, StandardMethod
 from potter_gen.naming import pascal_case
 from potter_gen.read_models import (
     CORE_REVISION,
@@ -221,9 +221,10 @@ class Storage:
         """Return the dependencies `rpc`'s generated handler base takes: (parameter, annotation, bootstrap expression)."""
         params = []
         if rpc.aggregate:
+            # Commands get the state projection too: a check across aggregates reads it, and a
+            # handler the user wrote for a query keeps working when its RPC becomes a command.
             params.append(("repository", f"{rpc.aggregate}Repository", f"repositories.{rpc.aggregate_module}"))
-            if rpc.role is Role.QUERY:
-                params.append(("states", f"{rpc.aggregate}States", f"states.{rpc.aggregate_module}"))
+            params.append(("states", f"{rpc.aggregate}States", f"states.{rpc.aggregate_module}"))
         if (query := self.query(rpc)) is not None:
             document = query.read_model.document.class_name
             params.append(("read_model", f"DocumentReadModel[{document}]", f"read_models.{query.read_model.name}"))

@@ -118,7 +118,7 @@ def test_seven_revisions_of_the_library(tmp_path: Path) -> None:
     ws.write(TESTS, ws.read(TESTS)[:start] + ws.read(TESTS)[end:])
     history.edit(TESTS, "\n\ndef test_openapi_lists_every_route", USER_TEST + "\n\ndef test_openapi_lists_every_route", USER_TEST)
     history.edit(DELETE, 'message="Book deleted"', 'message="Book removed"')
-    history.edit(GET_QUERY, "        aggregate = await self.repository.get(request.id)\n", "        aggregate = await self.repository.get(request.id)\n" + GET_CHECK, GET_CHECK)
+    history.edit(GET_QUERY, "        aggregate = await self.states.get(request.id)\n", "        aggregate = await self.states.get(request.id)\n" + GET_CHECK, GET_CHECK)
     assert "Up to date" in history.update()
 
     # r2: a field added to the create request and event: the new line lands three lines below the user's.

@@ -213,7 +213,7 @@ USER_GET = "        aggregate = await self.repository.get(request.id)\n        i
 
 
 def test_a_query_that_becomes_a_command_keeps_the_users_implementation(ws: Workspace) -> None:
-    ws.edit(GET_QUERY, "        aggregate = await self.repository.get(request.id)\n", USER_GET)
+    ws.edit(GET_QUERY, "        aggregate = await self.states.get(request.id)\n", USER_GET)
     ws.edit_proto(*QUERY_TO_COMMAND)
     assert (GET_COMMAND, "scaffold-outdated") in kinds(check_json(ws, expect=1))
     output = run(ws, "update")
