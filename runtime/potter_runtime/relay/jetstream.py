@@ -1,0 +1,216 @@
+"""Publishing events to NATS JetStream (nats-py), pipelined and in order.
+
+Each event becomes one message on ``<module>.events.<event_type>`` in a stream
+covering ``<module>.events.>`` (created if missing), with ``Nats-Msg-Id`` = the
+event id so the broker drops copies inside its duplicate window. Messages of a
+batch are sent without waiting for each acknowledgement (at most
+``max_in_flight`` unacknowledged); every message after the first of a batch
+also carries ``Nats-Expected-Last-Msg-Id`` = the previous event's id, so if one
+is lost (e.g. the connection broke and nats-py flushed later ones after
+reconnecting) the stream rejects the rest instead of storing them out of order.
+The server checks duplicates before that header, so republishing a stored event
+is still acknowledged as a duplicate. NATS docs, "JetStream Model Deep Dive",
+message deduplication and publish expectations.
+
+This module must not read the event store or move checkpoints (``outbox.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import nats
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from nats.js.api import StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+from potter_runtime.relay.envelope import encode_event, events_subject, stream_name
+from potter_runtime.relay.outbox import PublishError
+from potter_runtime.store.port import StoredEvent
+
+logger = logging.getLogger("potter_runtime.relay")
+
+MSG_ID = "Nats-Msg-Id"
+EXPECTED_LAST_MSG_ID = "Nats-Expected-Last-Msg-Id"
+
+
+async def connect_nats(url: str, *, name: str | None = None, **options: Any) -> Client:
+    """Connect to NATS, reconnecting forever after a drop (nats-py's own backoff).
+
+    Args:
+        url: Server URL(s), comma-separated, e.g. ``"nats://127.0.0.1:4222"``.
+        name: Connection name shown by the server's monitoring.
+        options: Further ``nats.connect`` keyword arguments; they override ours.
+
+    Returns:
+        The connected client.
+
+    Raises:
+        nats.errors.NoServersError: No server answered the first connection.
+    """
+    defaults: dict[str, Any] = {
+        "servers": [server.strip() for server in url.split(",")],
+        "name": name,
+        "max_reconnect_attempts": -1,
+        "reconnect_time_wait": 0.5,
+        "connect_timeout": 2,
+    }
+    return await nats.connect(**(defaults | options))
+
+
+async def ensure_stream(
+    js: JetStreamContext,
+    name: str,
+    subjects: list[str],
+    *,
+    duplicate_window: float = 120.0,
+) -> None:
+    """Create a file-backed stream unless one of that name exists; add missing subjects to it.
+
+    Args:
+        js: JetStream context.
+        name: Stream name (no dots, spaces or wildcards).
+        subjects: Subjects the stream must capture, e.g. ``["library.events.>"]``.
+        duplicate_window: How long the broker remembers ``Nats-Msg-Id`` values (seconds).
+
+    Raises:
+        nats.js.errors.APIError: The server refused (e.g. subjects overlap another stream).
+    """
+    try:
+        info = await js.stream_info(name)
+    except NotFoundError:
+        config = StreamConfig(
+            name=name,
+            subjects=subjects,
+            storage=StorageType.FILE,
+            duplicate_window=duplicate_window,
+        )
+        await js.add_stream(config)
+        return
+    present = list(info.config.subjects or [])
+    missing = [subject for subject in subjects if subject not in present]
+    if missing:
+        info.config.subjects = present + missing
+        await js.update_stream(info.config)
+
+
+class JetStreamPublisher:
+    """``EventPublisher`` to NATS JetStream.
+
+    Args:
+        url: NATS server URL(s), e.g. ``"nats://127.0.0.1:4222"``.
+        module: The service's package name: subjects ``<module>.events.<event_type>``.
+        stream: Stream name; default ``<MODULE>_EVENTS``.
+        max_in_flight: Most published messages awaiting their acknowledgement (int, > 0).
+        ack_timeout: Longest wait for a batch's acknowledgements (seconds); past
+            it the unacknowledged rest is republished later.
+        duplicate_window: The stream's deduplication window when this publisher
+            creates it (seconds); must exceed the longest relay outage you expect
+            duplicates to be dropped across.
+        connect_options: Further ``nats.connect`` keyword arguments.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        module: str,
+        stream: str | None = None,
+        max_in_flight: int = 1000,
+        ack_timeout: float = 5.0,
+        duplicate_window: float = 120.0,
+        **connect_options: Any,
+    ) -> None:
+        if max_in_flight <= 0:
+            raise ValueError(f"max_in_flight must be positive, got {max_in_flight}")
+        self.url = url
+        self.module = module
+        self.stream = stream or stream_name(module)
+        self.max_in_flight = max_in_flight
+        self.ack_timeout = ack_timeout
+        self.duplicate_window = duplicate_window
+        self.connect_options = connect_options
+        self._subjects: dict[str, str] = {}
+        events_subject(module)  # validate the module name now rather than at the first publish
+        self._nc: Client | None = None
+        self._js: JetStreamContext | None = None
+
+    async def start(self) -> None:
+        """Connect (once) and create the stream if missing; see ``EventPublisher.start``.
+
+        Raises:
+            nats.errors.NoServersError: NATS is unreachable.
+            nats.js.errors.APIError: The stream cannot be created.
+        """
+        if self._nc is None or self._nc.is_closed:
+            self._nc = await connect_nats(self.url, name=f"potter-relay:{self.stream}", **self.connect_options)
+            self._js = self._nc.jetstream(timeout=self.ack_timeout, publish_async_max_pending=self.max_in_flight)
+        assert self._js is not None
+        await ensure_stream(
+            self._js, self.stream, [events_subject(self.module)], duplicate_window=self.duplicate_window
+        )
+
+    async def publish(self, events: Sequence[StoredEvent]) -> None:
+        """Publish events in order, pipelined; see ``EventPublisher.publish``.
+
+        Raises:
+            PublishError: Only a prefix of the batch was acknowledged (timeout,
+                connection lost, or a rejection); ``published`` says how long it is.
+        """
+        if self._js is None:
+            raise PublishError("publisher not started", published=0)
+        futures: list[asyncio.Future[Any]] = []
+        failure: BaseException | None = None
+        previous: str | None = None
+        for event in events:
+            event_id = str(event.event_id)
+            headers = {MSG_ID: event_id}
+            if previous is not None:
+                headers[EXPECTED_LAST_MSG_ID] = previous
+            try:
+                future = await self._js.publish_async(
+                    self._subject(event.event_type),
+                    encode_event(event),
+                    wait_stall=self.ack_timeout,
+                    headers=headers,
+                )
+            except Exception as exc:  # closed, reconnect buffer full, acks stalled
+                failure = exc
+                break
+            futures.append(future)
+            previous = event_id
+        if futures:
+            await asyncio.wait(futures, timeout=self.ack_timeout)
+        published = 0
+        for future in futures:
+            if not future.done() or future.cancelled() or future.exception() is not None:
+                break
+            published += 1
+        if published == len(events):
+            return
+        for future in futures[published:]:
+            if not future.done():
+                future.cancel()
+            elif not future.cancelled() and failure is None:
+                failure = future.exception()
+        reason = f"{type(failure).__name__}: {failure}" if failure is not None else "acknowledgement timed out"
+        raise PublishError(
+            f"JetStream accepted {published} of {len(events)} events ({reason})",
+            published=published,
+        )
+
+    async def close(self) -> None:
+        """Close the NATS connection (pending acknowledgements are abandoned)."""
+        nc, self._nc, self._js = self._nc, None, None
+        if nc is not None and not nc.is_closed:
+            await nc.close()
+
+    def _subject(self, event_type: str) -> str:
+        subject = self._subjects.get(event_type)
+        if subject is None:
+            subject = self._subjects[event_type] = events_subject(self.module, event_type)
+        return subject
