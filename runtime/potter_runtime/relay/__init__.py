@@ -18,10 +18,11 @@ from potter_runtime.relay.envelope import (
 from potter_runtime.relay.inprocess import DeadLetter, InProcessEventBus
 from potter_runtime.relay.jetstream import JetStreamPublisher, connect_nats, ensure_stream
 from potter_runtime.relay.lock import LocalLock, LockLostError, PostgresAdvisoryLock, RelayLock, relay_lock_for
-from potter_runtime.relay.outbox import EventPublisher, OutboxRelay, PublishError, RelayLag
+from potter_runtime.relay.outbox import FAILPOINT_ENV, EventPublisher, OutboxRelay, PublishError, RelayLag
 from potter_runtime.relay.subscribers import Subscriber, SubscriberRunner, handle_once
 
 __all__ = [
+    "FAILPOINT_ENV",
     "DeadLetter",
     "EventPublisher",
     "InProcessEventBus",

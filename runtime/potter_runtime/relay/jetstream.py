@@ -52,12 +52,27 @@ async def connect_nats(url: str, *, name: str | None = None, **options: Any) -> 
     Raises:
         nats.errors.NoServersError: No server answered the first connection.
     """
+    label = name or "nats"
+
+    # One line per event instead of nats-py's default traceback on every failed reconnect.
+    async def on_error(exc: Exception) -> None:
+        logger.warning("%s: %s: %s", label, type(exc).__name__, exc)
+
+    async def on_disconnected() -> None:
+        logger.warning("%s: disconnected from NATS; reconnecting", label)
+
+    async def on_reconnected() -> None:
+        logger.info("%s: reconnected to NATS", label)
+
     defaults: dict[str, Any] = {
         "servers": [server.strip() for server in url.split(",")],
         "name": name,
         "max_reconnect_attempts": -1,
         "reconnect_time_wait": 0.5,
         "connect_timeout": 2,
+        "error_cb": on_error,
+        "disconnected_cb": on_disconnected,
+        "reconnected_cb": on_reconnected,
     }
     return await nats.connect(**(defaults | options))
 
@@ -98,6 +113,14 @@ async def ensure_stream(
         await js.update_stream(info.config)
 
 
+async def _acknowledged(futures: Sequence[asyncio.Future[Any]], timeout: float) -> bool:
+    """Wait up to ``timeout`` seconds for ``futures``; return whether all succeeded."""
+    pending = [future for future in futures if not future.done()]
+    if pending:
+        await asyncio.wait(pending, timeout=timeout)
+    return all(future.done() and not future.cancelled() and future.exception() is None for future in futures)
+
+
 class JetStreamPublisher:
     """``EventPublisher`` to NATS JetStream.
 
@@ -135,6 +158,9 @@ class JetStreamPublisher:
         self.duplicate_window = duplicate_window
         self.connect_options = connect_options
         self._subjects: dict[str, str] = {}
+        # nats-py's limit on pending publishes; above ours, as abandoned publishes
+        # of a failed batch may still count until their futures are cancelled.
+        self._pending_limit = 2 * max_in_flight
         events_subject(module)  # validate the module name now rather than at the first publish
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
@@ -148,7 +174,7 @@ class JetStreamPublisher:
         """
         if self._nc is None or self._nc.is_closed:
             self._nc = await connect_nats(self.url, name=f"potter-relay:{self.stream}", **self.connect_options)
-            self._js = self._nc.jetstream(timeout=self.ack_timeout, publish_async_max_pending=self.max_in_flight)
+            self._js = self._nc.jetstream(timeout=self.ack_timeout, publish_async_max_pending=self._pending_limit)
         assert self._js is not None
         await ensure_stream(
             self._js, self.stream, [events_subject(self.module)], duplicate_window=self.duplicate_window
@@ -163,20 +189,28 @@ class JetStreamPublisher:
         """
         if self._js is None:
             raise PublishError("publisher not started", published=0)
+        js = self._js
         futures: list[asyncio.Future[Any]] = []
         failure: BaseException | None = None
         previous: str | None = None
-        for event in events:
+        # Sent in chunks of half the window; before a chunk goes out, the one two
+        # chunks back must be acknowledged: at most max_in_flight are unacknowledged,
+        # and the loop yields to the event loop (where nats-py flushes) once per chunk.
+        chunk = max(1, self.max_in_flight // 2)
+        for index, event in enumerate(events):
+            if index >= 2 * chunk and index % chunk == 0:
+                if not await _acknowledged(futures[index - 2 * chunk : index - chunk], self.ack_timeout):
+                    break
             event_id = str(event.event_id)
             headers = {MSG_ID: event_id}
             if previous is not None:
                 headers[EXPECTED_LAST_MSG_ID] = previous
+            # No stall timeout while nats-py's own limit has room: a timeout makes
+            # every publish yield to the event loop, and each would be flushed alone.
+            stall = None if js.publish_async_pending() < self._pending_limit else self.ack_timeout
             try:
-                future = await self._js.publish_async(
-                    self._subject(event.event_type),
-                    encode_event(event),
-                    wait_stall=self.ack_timeout,
-                    headers=headers,
+                future = await js.publish_async(
+                    self._subject(event.event_type), encode_event(event), wait_stall=stall, headers=headers
                 )
             except Exception as exc:  # closed, reconnect buffer full, acks stalled
                 failure = exc

@@ -152,6 +152,9 @@ class OutboxRelay:
         self._stopping = asyncio.Event()
         self._started = False
         self._last_lag_report = 0.0
+        # While leading: the checkpoint as last written, and the batch being read ahead.
+        self._position: int | None = None
+        self._prefetch: tuple[int, asyncio.Task[list[StoredEvent]]] | None = None
         # Exponential backoff with jitter, so replicas retrying together spread out.
         self._wait = wait_exponential(multiplier=retry_initial, max=retry_max) + wait_random(0, retry_initial)
 
@@ -197,10 +200,25 @@ class OutboxRelay:
             Exception: The publisher or database failed; nothing moved.
         """
         await self.lock.ensure_held()
-        start = await self._ensure_checkpoint()
-        events = await self.store.read_all(after_position=start, limit=self.batch_size)
+        try:
+            return await self._publish_next()
+        except BaseException:
+            self._forget_reads()  # reread the checkpoint and the events next time
+            raise
+
+    async def _publish_next(self) -> int:
+        start = self._position if self._position is not None else await self._ensure_checkpoint()
+        events = await self._read_batch(start)
         if not events:
             return 0
+        if len(events) == self.batch_size:
+            # Read the next batch while this one is published: the database and
+            # the broker then work at the same time.
+            after = events[-1].position
+            self._prefetch = (
+                after,
+                asyncio.create_task(self.store.read_all(after_position=after, limit=self.batch_size)),
+            )
         try:
             await self.publisher.publish(events)
         except PublishError as exc:
@@ -213,6 +231,22 @@ class OutboxRelay:
         await self._move_checkpoint(start, events[-1].position)
         metrics.EVENTS_PUBLISHED.labels(self.name).inc(len(events))
         return len(events)
+
+    async def _read_batch(self, start: int) -> list[StoredEvent]:
+        """Return the events after ``start``: the prefetched batch if it starts there, else a fresh read."""
+        prefetch, self._prefetch = self._prefetch, None
+        if prefetch is not None:
+            after, task = prefetch
+            if after == start:
+                return await task
+            _discard(task)
+        return await self.store.read_all(after_position=start, limit=self.batch_size)
+
+    def _forget_reads(self) -> None:
+        self._position = None
+        if self._prefetch is not None:
+            _discard(self._prefetch[1])
+            self._prefetch = None
 
     async def run_until_caught_up(self) -> int:
         """Take the lock, publish until no event is left after the checkpoint, keep the lock.
@@ -262,6 +296,7 @@ class OutboxRelay:
                 finally:
                     self.active = False
                     metrics.RELAY_ACTIVE.labels(self.name).set(0)
+                    self._forget_reads()
                     await self.lock.release()
         finally:
             await self.close()
@@ -272,6 +307,7 @@ class OutboxRelay:
 
     async def close(self) -> None:
         """Release the lock and the publisher's connections."""
+        self._forget_reads()
         await self.lock.release()
         if self._started:
             self._started = False
@@ -379,6 +415,16 @@ class OutboxRelay:
             )
         if moved.rowcount != 1:
             raise LockLostError(f"checkpoint {self.checkpoint_name!r} was moved by another relay")
+        self._position = position
+
+
+def _discard(task: asyncio.Task[list[StoredEvent]]) -> None:
+    """Cancel a read ahead no longer wanted, retrieving its error so asyncio does not log it."""
+    if task.done():
+        if not task.cancelled():
+            task.exception()
+    else:
+        task.cancel()
 
 
 async def _hang_at_failpoint(name: str) -> None:

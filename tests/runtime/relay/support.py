@@ -82,7 +82,9 @@ async def stream_message_count(url: str, module: str, suffix: str = "EVENTS") ->
         await nc.close()
 
 
-async def wait_until(condition: Callable[[], Awaitable[bool]], *, timeout: float = 60.0, what: str = "condition") -> None:
+async def wait_until(
+    condition: Callable[[], Awaitable[bool]], *, timeout: float = 60.0, what: str = "condition"
+) -> None:
     """Poll ``condition`` every 50 ms; fail the test if it is still false after ``timeout`` seconds.
 
     The timeout only keeps a broken run from hanging; no test asserts a speed.

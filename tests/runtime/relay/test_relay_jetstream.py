@@ -150,8 +150,7 @@ async def test_advisory_lock_is_lost_with_its_connection(pg_store: PostgresEvent
     async with pg_store.engine.connect() as conn:  # the server drops the lock's session
         await conn.execute(
             text(
-                "SELECT pg_terminate_backend(pid) FROM pg_locks "
-                "WHERE locktype = 'advisory' AND pid <> pg_backend_pid()"
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()"
             )
         )
     with pytest.raises(LockLostError):
