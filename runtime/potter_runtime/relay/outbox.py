@@ -210,6 +210,7 @@ class OutboxRelay:
         start = self._position if self._position is not None else await self._ensure_checkpoint()
         events = await self._read_batch(start)
         if not events:
+            self._position = None  # caught up: read the row next time, in case an operator moved it
             return 0
         if len(events) == self.batch_size:
             # Read the next batch while this one is published: the database and

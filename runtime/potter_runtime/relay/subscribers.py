@@ -26,7 +26,6 @@ from typing import Any, Protocol
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy.exc import IntegrityError
@@ -223,7 +222,7 @@ class SubscriberRunner:
             raise RuntimeError("SubscriberRunner.start() must be called first")
         try:
             messages = await self._subscription.fetch(self.fetch_batch, timeout=self.fetch_timeout)
-        except NatsTimeoutError:
+        except TimeoutError:  # nats-py raises its own subclass or asyncio's, depending on the path
             return 0
         for message in messages:
             await self._settle(message)

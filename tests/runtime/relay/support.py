@@ -9,7 +9,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import nats
-from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig
 
 from potter_runtime.relay import events_subject, stream_name
@@ -57,7 +56,7 @@ async def consume_all(url: str, module: str, *, durable: str = "checker", idle: 
         while True:
             try:
                 messages = await subscription.fetch(500, timeout=idle)
-            except NatsTimeoutError:
+            except TimeoutError:  # nats-py raises its subclass or asyncio's
                 return received
             for message in messages:
                 received.append(
