@@ -22,7 +22,6 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-import nats
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import StorageType, StreamConfig
@@ -59,7 +58,8 @@ async def connect_nats(url: str, *, name: str | None = None, **options: Any) -> 
         logger.warning("%s: %s: %s", label, type(exc).__name__, exc)
 
     async def on_disconnected() -> None:
-        logger.warning("%s: disconnected from NATS; reconnecting", label)
+        if not client.is_closed:  # close() reports a disconnection too
+            logger.warning("%s: disconnected from NATS; reconnecting", label)
 
     async def on_reconnected() -> None:
         logger.info("%s: reconnected to NATS", label)
@@ -74,7 +74,9 @@ async def connect_nats(url: str, *, name: str | None = None, **options: Any) -> 
         "disconnected_cb": on_disconnected,
         "reconnected_cb": on_reconnected,
     }
-    return await nats.connect(**(defaults | options))
+    client = Client()
+    await client.connect(**(defaults | options))
+    return client
 
 
 async def ensure_stream(
