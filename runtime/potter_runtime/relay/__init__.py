@@ -3,11 +3,13 @@
 ``OutboxRelay`` publishes stored events by position from a checkpoint through
 an ``EventPublisher``: ``JetStreamPublisher`` when NATS is configured,
 ``InProcessEventBus`` otherwise. ``SubscriberRunner`` feeds a ``Subscriber``
-from a durable JetStream consumer. Generated code imports these names from here.
+from a durable JetStream consumer. ``open_event_delivery`` composes them for a
+service. Generated code imports these names from here.
 """
 
 from __future__ import annotations
 
+from potter_runtime.relay.delivery import EventDelivery, open_event_delivery
 from potter_runtime.relay.envelope import (
     dead_letter_subject,
     decode_event,
@@ -24,6 +26,7 @@ from potter_runtime.relay.subscribers import Subscriber, SubscriberRunner, handl
 __all__ = [
     "FAILPOINT_ENV",
     "DeadLetter",
+    "EventDelivery",
     "EventPublisher",
     "InProcessEventBus",
     "JetStreamPublisher",
@@ -43,6 +46,7 @@ __all__ = [
     "ensure_stream",
     "events_subject",
     "handle_once",
+    "open_event_delivery",
     "relay_lock_for",
     "stream_name",
 ]

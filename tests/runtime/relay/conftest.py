@@ -10,6 +10,8 @@ directory) and stops exactly those, whatever the test's outcome.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import os
 import shutil
 import socket
@@ -29,6 +31,8 @@ from potter_runtime.store.postgres import PostgresEventStore
 from potter_runtime.store.sql import SqlAlchemyEventStore
 from potter_runtime.store.sqlite import SqliteEventStore
 
+from .support import seen_metadata
+
 NATS_URL = os.environ.get("POTTER_TEST_NATS_URL", "nats://127.0.0.1:4222")
 NATS_SERVER = os.environ.get("POTTER_TEST_NATS_SERVER", shutil.which("nats-server") or "/usr/sbin/nats-server")
 
@@ -42,7 +46,6 @@ def _unavailable(reason: str) -> None:
 @pytest.fixture(scope="session")
 def nats_url() -> str:
     """URL of the machine's NATS server, checked once to answer JetStream requests."""
-    import asyncio
 
     async def probe() -> None:
         nc = await nats.connect(NATS_URL, connect_timeout=2, max_reconnect_attempts=0, allow_reconnect=False)
@@ -52,7 +55,9 @@ def nats_url() -> str:
             await nc.close()
 
     try:
-        asyncio.run(probe())
+        # In a thread of its own: the first test asking may already run an event loop.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(asyncio.run, probe()).result()
     except Exception as exc:
         _unavailable(
             f"NATS with JetStream at {NATS_URL} is not usable ({type(exc).__name__}: {exc}); "
@@ -175,3 +180,11 @@ def private_nats(tmp_path: Path) -> Iterator[PrivateNats]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+async def store(event_store: SqlAlchemyEventStore) -> AsyncIterator[SqlAlchemyEventStore]:
+    """``event_store`` with the ``seen_events`` table of the test subscribers."""
+    async with event_store.engine.begin() as conn:
+        await conn.run_sync(seen_metadata.create_all)
+    yield event_store

@@ -5,14 +5,18 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import nats
 from nats.js.api import AckPolicy, ConsumerConfig
+from sqlalchemy import Column, MetaData, String, Table, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from potter_runtime.relay import events_subject, stream_name
-from potter_runtime.store import NewEvent
+from potter_runtime.store import NewEvent, StoredEvent
+from potter_runtime.store.schema import processed_events_table
 from potter_runtime.store.sql import SqlAlchemyEventStore
 
 
@@ -93,3 +97,41 @@ async def wait_until(
         if time.monotonic() > deadline:
             raise AssertionError(f"gave up waiting for {what} after {timeout} s")
         await asyncio.sleep(0.05)
+
+
+seen_metadata = MetaData()
+seen_events = Table(
+    "seen_events",
+    seen_metadata,
+    Column("subscriber", String(200), nullable=False),
+    Column("event_id", String(64), nullable=False),
+)
+
+
+class Recorder:
+    """A subscriber writing one row per event it handles; fails on chosen events a number of times."""
+
+    def __init__(self, name: str, *, fail: dict[int, int] | None = None) -> None:
+        self.name = name
+        self.fail = dict(fail or {})  # payload n → failures still to raise
+        self.calls: Counter[int] = Counter()
+
+    async def handle(self, conn: AsyncConnection, event: StoredEvent) -> None:
+        n = int(event.payload["n"])
+        self.calls[n] += 1
+        await conn.execute(seen_events.insert().values(subscriber=self.name, event_id=str(event.event_id)))
+        if self.fail.get(n, 0) > 0:
+            self.fail[n] -= 1
+            raise RuntimeError(f"handler failed on event {n}")
+
+
+async def seen(engine: AsyncEngine, subscriber: str) -> Counter[str]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(select(seen_events.c.event_id).where(seen_events.c.subscriber == subscriber))
+        return Counter(row.event_id for row in rows)
+
+
+async def processed(engine: AsyncEngine, subscriber: str) -> int:
+    query = select(func.count()).where(processed_events_table.c.subscriber == subscriber)
+    async with engine.connect() as conn:
+        return int(await conn.scalar(query) or 0)
