@@ -37,7 +37,7 @@ def measure_relay(
     *,
     events: int = 20_000,
     runs: int = 3,
-    batch_size: int = 1000,
+    batch_size: int = 5000,
     max_in_flight: int = 1000,
     nats_url: str = NATS_URL,
     postgres_admin_url: str = POSTGRES_ADMIN_URL,
@@ -152,7 +152,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--batch-size", type=int, default=5000)
     parser.add_argument("--max-in-flight", type=int, default=1000)
     args = parser.parse_args()
     result = measure_relay(

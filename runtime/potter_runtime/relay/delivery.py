@@ -57,7 +57,7 @@ def open_event_delivery(
     module: str,
     nats_url: str | None,
     subscribers: Sequence[Subscriber] = (),
-    batch_size: int = 1000,
+    batch_size: int = 5000,
     max_deliver: int = 5,
     backoff: Sequence[float] = DEFAULT_BACKOFF,
     ack_wait: float = 30.0,

@@ -2,15 +2,17 @@
 
 Each event becomes one message on ``<module>.events.<event_type>`` in a stream
 covering ``<module>.events.>`` (created if missing), with ``Nats-Msg-Id`` = the
-event id so the broker drops copies inside its duplicate window. Messages of a
-batch are sent without waiting for each acknowledgement (at most
-``max_in_flight`` unacknowledged); every message after the first of a batch
-also carries ``Nats-Expected-Last-Msg-Id`` = the previous event's id, so if one
-is lost (e.g. the connection broke and nats-py flushed later ones after
-reconnecting) the stream rejects the rest instead of storing them out of order.
-The server checks duplicates before that header, so republishing a stored event
-is still acknowledged as a duplicate. NATS docs, "JetStream Model Deep Dive",
-message deduplication and publish expectations.
+event id so the broker drops copies inside its duplicate window. Every message
+after the first of a batch also carries ``Nats-Expected-Last-Msg-Id`` = the
+previous event's id, so the stream stores a message only right after its
+predecessor: if one is lost (e.g. the connection broke and nats-py flushed
+later ones after reconnecting) the rest are rejected instead of stored out of
+order. The server checks duplicates before that header, so republishing a
+stored event is still acknowledged, as a duplicate. The same chain lets a batch
+be sent without waiting (at most ``max_in_flight`` unconfirmed) and ask for an
+acknowledgement on only every ``ack_interval``-th message: one confirmed
+message proves all before it. NATS docs, "JetStream Model Deep Dive", message
+deduplication and publish expectations; nats-server ``processJetStreamMsg``.
 
 This module must not read the event store or move checkpoints (``outbox.py``).
 """
@@ -136,7 +138,13 @@ class JetStreamPublisher:
         duplicate_window: The stream's deduplication window when this publisher
             creates it (seconds); must exceed the longest relay outage you expect
             duplicates to be dropped across.
+        ack_interval: Every how many messages one asks for an acknowledgement
+            (int, > 0); see ``publish``.
         connect_options: Further ``nats.connect`` keyword arguments.
+
+    Raises:
+        ValueError: ``max_in_flight`` or ``ack_interval`` is not positive, or
+            ``module`` cannot be part of a subject.
     """
 
     def __init__(
@@ -148,10 +156,11 @@ class JetStreamPublisher:
         max_in_flight: int = 1000,
         ack_timeout: float = 5.0,
         duplicate_window: float = 120.0,
+        ack_interval: int = 100,
         **connect_options: Any,
     ) -> None:
-        if max_in_flight <= 0:
-            raise ValueError(f"max_in_flight must be positive, got {max_in_flight}")
+        if max_in_flight <= 0 or ack_interval <= 0:
+            raise ValueError(f"max_in_flight and ack_interval must be positive, got {max_in_flight}, {ack_interval}")
         self.url = url
         self.module = module
         self.stream = stream or stream_name(module)
@@ -160,9 +169,11 @@ class JetStreamPublisher:
         self.duplicate_window = duplicate_window
         self.connect_options = connect_options
         self._subjects: dict[str, str] = {}
-        # nats-py's limit on pending publishes; above ours, as abandoned publishes
-        # of a failed batch may still count until their futures are cancelled.
+        self.ack_interval = ack_interval
+        # nats-py's limit on pending acknowledged publishes; above ours, as
+        # abandoned ones of a failed batch count until their futures are cancelled.
         self._pending_limit = 2 * max_in_flight
+        self._careful = False
         events_subject(module)  # validate the module name now rather than at the first publish
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
@@ -185,57 +196,71 @@ class JetStreamPublisher:
     async def publish(self, events: Sequence[StoredEvent]) -> None:
         """Publish events in order, pipelined; see ``EventPublisher.publish``.
 
+        Only every ``ack_interval``-th message and the batch's last one ask for
+        an acknowledgement; the others are plain publishes. That is enough
+        because each message after the batch's first carries
+        ``Nats-Expected-Last-Msg-Id`` = its predecessor: the stream stores (or
+        recognises as a duplicate) message k only if message k-1 was the last
+        one stored, so an acknowledged message k proves every message before it
+        in the batch is in the stream. After a failure the next batch asks for
+        an acknowledgement on every message, so progress is exact again.
+
         Raises:
-            PublishError: Only a prefix of the batch was acknowledged (timeout,
-                connection lost, or a rejection); ``published`` says how long it is.
+            PublishError: Only a prefix of the batch is known to be stored
+                (timeout, connection lost, or a rejection); ``published`` says
+                how long it is.
         """
-        if self._js is None:
+        if self._js is None or self._nc is None:
             raise PublishError("publisher not started", published=0)
-        js = self._js
-        futures: list[asyncio.Future[Any]] = []
+        js, nc = self._js, self._nc
+        interval = 1 if self._careful else self.ack_interval
+        # At most max_in_flight messages unacknowledged: ``window`` acknowledged ones.
+        window = max(1, self.max_in_flight // interval)
+        acked: list[tuple[int, asyncio.Future[Any]]] = []
         failure: BaseException | None = None
         previous: str | None = None
-        # Sent in chunks of half the window; before a chunk goes out, the one two
-        # chunks back must be acknowledged: at most max_in_flight are unacknowledged,
-        # and the loop yields to the event loop (where nats-py flushes) once per chunk.
-        chunk = max(1, self.max_in_flight // 2)
+        last = len(events) - 1
         for index, event in enumerate(events):
-            if index >= 2 * chunk and index % chunk == 0:
-                if not await _acknowledged(futures[index - 2 * chunk : index - chunk], self.ack_timeout):
-                    break
             event_id = str(event.event_id)
             headers = {MSG_ID: event_id}
             if previous is not None:
                 headers[EXPECTED_LAST_MSG_ID] = previous
-            # No stall timeout while nats-py's own limit has room: a timeout makes
-            # every publish yield to the event loop, and each would be flushed alone.
-            stall = None if js.publish_async_pending() < self._pending_limit else self.ack_timeout
+            subject, body = self._subject(event.event_type), encode_event(event)
             try:
-                future = await js.publish_async(
-                    self._subject(event.event_type), encode_event(event), wait_stall=stall, headers=headers
-                )
+                if index == last or (index + 1) % interval == 0:
+                    if len(acked) >= window and not await _acknowledged([acked[-window][1]], self.ack_timeout):
+                        break
+                    # No stall timeout while nats-py's own limit has room: a timeout
+                    # makes the publish yield to the event loop, which flushes each alone.
+                    stall = None if js.publish_async_pending() < self._pending_limit else self.ack_timeout
+                    acked.append((index, await js.publish_async(subject, body, wait_stall=stall, headers=headers)))
+                else:
+                    await nc.publish(subject, body, headers=headers)
             except Exception as exc:  # closed, reconnect buffer full, acks stalled
                 failure = exc
                 break
-            futures.append(future)
             previous = event_id
+        futures = [future for _, future in acked]
         if futures:
             await asyncio.wait(futures, timeout=self.ack_timeout)
         published = 0
-        for future in futures:
+        for index, future in acked:
             if not future.done() or future.cancelled() or future.exception() is not None:
+                if failure is None and future.done() and not future.cancelled():
+                    failure = future.exception()
                 break
-            published += 1
-        if published == len(events):
-            return
-        for future in futures[published:]:
+            published = index + 1
+        for future in futures:
             if not future.done():
                 future.cancel()
-            elif not future.cancelled() and failure is None:
-                failure = future.exception()
+            elif not future.cancelled():
+                future.exception()  # retrieved, so asyncio does not log it
+        self._careful = published < len(events)
+        if not self._careful:
+            return
         reason = f"{type(failure).__name__}: {failure}" if failure is not None else "acknowledgement timed out"
         raise PublishError(
-            f"JetStream accepted {published} of {len(events)} events ({reason})",
+            f"JetStream confirmed {published} of {len(events)} events ({reason})",
             published=published,
         )
 

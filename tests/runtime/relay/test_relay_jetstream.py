@@ -15,10 +15,11 @@ from potter_runtime.relay import (
     LockLostError,
     OutboxRelay,
     PostgresAdvisoryLock,
+    PublishError,
     decode_event,
     stream_name,
 )
-from potter_runtime.store import StoredEvent
+from potter_runtime.store import NewEvent, StoredEvent
 from potter_runtime.store.postgres import PostgresEventStore
 from potter_runtime.store.sql import SqlAlchemyEventStore
 
@@ -158,3 +159,38 @@ async def test_advisory_lock_is_lost_with_its_connection(pg_store: PostgresEvent
     assert await other.try_acquire()
     await other.release()
     await lock.release()
+
+
+async def test_a_lost_message_stops_the_rest_of_its_batch_and_is_resent_in_order(
+    event_store: SqlAlchemyEventStore, nats_url: str, module: str
+) -> None:
+    # Event 37 of 100 goes to a subject outside the stream, as if lost on the wire.
+    # Only every 25th message asks for an acknowledgement; the chain of
+    # Nats-Expected-Last-Msg-Id must still stop 38..99 from being stored.
+    await append_events(event_store, 37, aggregates=1)
+    await event_store.append("Item", "a0", 37, [NewEvent(event_type="item.lost", event_version=1, payload={"n": 37})])
+    await append_events(event_store, 62, aggregates=1, prefix="b")
+    events = await event_store.read_all()
+    publisher = JetStreamPublisher(nats_url, module=module, ack_interval=25)
+    relay = OutboxRelay(event_store, event_store.engine, publisher, name=stream_name(module), batch_size=100)
+    original = publisher._subject
+
+    def subject(event_type: str) -> str:
+        return f"elsewhere.{module}" if event_type == "item.lost" else original(event_type)
+
+    publisher._subject = subject  # type: ignore[method-assign]
+    try:
+        assert await relay.lock.try_acquire()
+        await publisher.start()
+        with pytest.raises(PublishError) as failure:
+            await relay.run_once()
+        assert failure.value.published == 25  # up to the last acknowledged message before the loss
+        assert await stream_message_count(nats_url, module) == 37
+        assert await relay.checkpoint() == events[24].position
+
+        publisher._subject = original  # type: ignore[method-assign]
+        assert await relay.run_once() == 75  # acknowledged one by one after a failure
+        assert await relay.run_once() == 0
+    finally:
+        await relay.close()
+    assert [r.msg_id for r in await consume_all(nats_url, module)] == [str(e.event_id) for e in events]
