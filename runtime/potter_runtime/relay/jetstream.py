@@ -39,19 +39,23 @@ MSG_ID = "Nats-Msg-Id"
 EXPECTED_LAST_MSG_ID = "Nats-Expected-Last-Msg-Id"
 
 
-async def connect_nats(url: str, *, name: str | None = None, **options: Any) -> Client:
+async def connect_nats(
+    url: str, *, name: str | None = None, first_connect_timeout: float = 5.0, **options: Any
+) -> Client:
     """Connect to NATS, reconnecting forever after a drop (nats-py's own backoff).
 
     Args:
         url: Server URL(s), comma-separated, e.g. ``"nats://127.0.0.1:4222"``.
         name: Connection name shown by the server's monitoring.
+        first_connect_timeout: Longest wait for the first connection (seconds).
         options: Further ``nats.connect`` keyword arguments; they override ours.
 
     Returns:
         The connected client.
 
     Raises:
-        nats.errors.NoServersError: No server answered the first connection.
+        TimeoutError: No server answered within ``first_connect_timeout``.
+        nats.errors.Error: The server refused the connection (e.g. authorization).
     """
     label = name or "nats"
 
@@ -77,7 +81,16 @@ async def connect_nats(url: str, *, name: str | None = None, **options: Any) -> 
         "reconnected_cb": on_reconnected,
     }
     client = Client()
-    await client.connect(**(defaults | options))
+    # nats-py retries the first connection forever when reconnects are unlimited;
+    # give up after first_connect_timeout so the caller's backoff (and stop) decide.
+    try:
+        await asyncio.wait_for(client.connect(**(defaults | options)), timeout=first_connect_timeout)
+    except BaseException:
+        try:
+            await client.close()
+        except Exception:
+            pass  # never connected: nothing to close
+        raise
     return client
 
 

@@ -121,3 +121,30 @@ async def _published_some(relay: OutboxRelay) -> bool:
 
 async def _caught_up(relay: OutboxRelay) -> bool:
     return await relay.checkpoint() == await relay.store.max_position()
+
+
+async def test_relay_started_before_the_broker_waits_for_it_and_stops_cleanly(
+    pg_store: SqlAlchemyEventStore, private_nats: PrivateNats
+) -> None:
+    module = "late"
+    publisher = JetStreamPublisher(private_nats.url, module=module, ack_timeout=1.0)
+    relay = OutboxRelay(pg_store, pg_store.engine, publisher, name=stream_name(module), retry_max=0.5)
+    running = asyncio.create_task(relay.run())
+    try:
+        await append_events(pg_store, 20)
+        await asyncio.sleep(1.0)  # the relay tries to connect and backs off
+        assert await relay.checkpoint() == 0
+        private_nats.start()
+        await wait_until(lambda: _caught_up(relay), what="the relay to publish once the broker is up")
+        private_nats.stop()
+        await append_events(pg_store, 5, prefix="b")
+    finally:
+        relay.stop()
+        # A relay that cannot reach NATS still returns after stop (the guard only avoids a hang).
+        await asyncio.wait_for(running, timeout=30)
+    assert not relay.active
+    private_nats.start()
+    assert [r.msg_id for r in await consume_all(private_nats.url, module)] == [
+        str(i) for i in (await stored_ids(pg_store))[:20]
+    ]
+    await delete_streams(private_nats.url, module)
