@@ -94,6 +94,16 @@ async def connect_nats(
     return client
 
 
+async def close_quietly(nc: Client) -> None:
+    """Close a NATS connection; errors of a connection already broken are logged, not raised."""
+    if nc.is_closed:
+        return
+    try:
+        await nc.close()
+    except Exception as exc:  # e.g. ConnectionResetError while flushing to a server that is gone
+        logger.info("closing a broken NATS connection: %s: %s", type(exc).__name__, exc)
+
+
 async def ensure_stream(
     js: JetStreamContext,
     name: str,
@@ -280,8 +290,8 @@ class JetStreamPublisher:
     async def close(self) -> None:
         """Close the NATS connection (pending acknowledgements are abandoned)."""
         nc, self._nc, self._js = self._nc, None, None
-        if nc is not None and not nc.is_closed:
-            await nc.close()
+        if nc is not None:
+            await close_quietly(nc)
 
     def _subject(self, event_type: str) -> str:
         subject = self._subjects.get(event_type)

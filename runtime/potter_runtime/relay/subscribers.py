@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from potter_runtime.relay import metrics
 from potter_runtime.relay.envelope import dead_letter_subject, decode_event, events_subject, stream_name
-from potter_runtime.relay.jetstream import MSG_ID, connect_nats, ensure_stream
+from potter_runtime.relay.jetstream import MSG_ID, close_quietly, connect_nats, ensure_stream
 from potter_runtime.store.port import StoredEvent
 from potter_runtime.store.schema import processed_events_table
 
@@ -254,8 +254,8 @@ class SubscriberRunner:
     async def close(self) -> None:
         """Close the NATS connection; unacked messages are redelivered after ``ack_wait``."""
         nc, self._nc, self._js, self._subscription = self._nc, None, None, None
-        if nc is not None and not nc.is_closed:
-            await nc.close()
+        if nc is not None:
+            await close_quietly(nc)
 
     async def _settle(self, message: Msg) -> None:
         name = self.subscriber.name
