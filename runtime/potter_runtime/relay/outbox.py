@@ -281,9 +281,9 @@ class OutboxRelay:
 
         Failures (database or broker down) are logged and retried with
         exponential backoff and jitter from ``retry_initial`` to ``retry_max``;
-        a lost lock sends the relay back to standby. Returns after ``stop``.
+        a lost lock sends the relay back to standby. Returns after ``stop``;
+        a stopped relay does not run again (make a new one).
         """
-        self._stopping.clear()
         try:
             while not self._stopping.is_set():
                 if not await self._take_lock():
@@ -291,11 +291,14 @@ class OutboxRelay:
                     continue
                 self.active = True
                 metrics.RELAY_ACTIVE.labels(self.name).set(1)
-                logger.info("relay %s: lock taken, publishing from position %d", self.name, await self.checkpoint())
+                logger.info("relay %s: lock taken, publishing", self.name)
                 try:
                     await self._lead()
                 except LockLostError as exc:
                     logger.warning("relay %s: %s; back to standby", self.name, exc)
+                except Exception:  # not expected (``_lead`` retries failures); never end the loop for it
+                    logger.exception("relay %s: unexpected failure; back to standby", self.name)
+                    await self._pause(self.retry_max)
                 finally:
                     self.active = False
                     metrics.RELAY_ACTIVE.labels(self.name).set(0)

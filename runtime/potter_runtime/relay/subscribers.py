@@ -229,8 +229,10 @@ class SubscriberRunner:
         return len(messages)
 
     async def run(self) -> None:
-        """Consume until ``stop``; connection failures are logged and retried every second."""
-        self._stopping.clear()
+        """Consume until ``stop``; failures are logged and retried every second.
+
+        A stopped runner does not run again (make a new one).
+        """
         try:
             while not self._stopping.is_set():
                 try:
