@@ -13,8 +13,9 @@ BUF_STAMP := .tools/.buf-$(BUF_VERSION)
 # Backing services the tests use, started by `make test` when they do not answer
 # (.ci/services NAME...: postgresql, redis, nats, rabbitmq): PostgreSQL for the
 # runtime's storage tests. One that cannot be started fails `make test` under
-# CI=true; elsewhere its tests skip, each saying why.
-SERVICES := postgresql
+# CI=true; elsewhere its tests skip, each saying why. NATS (JetStream) for the
+# outbox relay and event subscriber tests (tests/runtime/relay).
+SERVICES := postgresql nats
 
 .PHONY: install demo test test-fast lint services bench goldens clean tools
 

@@ -92,3 +92,15 @@ projection_checkpoints_table = Table(
     Column("position", BigInteger, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+# --- Event subscribers (potter_runtime.relay.subscribers) ---------------------
+# One row per event a subscriber has handled, inserted in the handler's own
+# transaction: a redelivered event hits the primary key and is skipped, so each
+# event takes effect once per subscriber although the broker delivers at least once.
+processed_events_table = Table(
+    "processed_events",
+    metadata,
+    Column("subscriber", String(200), primary_key=True),
+    Column("event_id", Uuid(), primary_key=True),
+    Column("processed_at", DateTime(timezone=True), nullable=False),
+)
