@@ -78,6 +78,7 @@ class Load:
         runs: counted wrk runs (0: not loaded, see `note`).
         errors: error count summed over the runs.
         note: why the endpoint was not loaded, else "".
+        probe: latency of one request with nothing else in flight, seconds (see `probe`).
     """
 
     throughput: float | None
@@ -86,6 +87,7 @@ class Load:
     runs: int
     errors: int
     note: str = ""
+    probe: float = float("nan")
 
 
 def wrk_path() -> str | None:
@@ -208,14 +210,16 @@ def measure_interleaved(targets: list[Target], seconds: float, runs: int, *, war
     """
     skipped: dict[int, Load] = {}
     failed: dict[int, str] = {}
+    probes: list[float] = []
     for index, target in enumerate(targets):
         latency = probe(target.url, method=target.method, expect_items=target.expect_items)
+        probes.append(latency)
         if latency > probe_limit(seconds):
             note = (
                 f"not loaded: one request took {latency:.3f} s (> {probe_limit(seconds):.3f} s); "
                 "p50 is that request's latency"
             )
-            skipped[index] = Load(None, latency, None, 0, 0, note)
+            skipped[index] = Load(None, latency, None, 0, 0, note, latency)
         elif warmup > 0:
             try:
                 run_wrk(target.url, warmup, method=target.method)
@@ -237,7 +241,7 @@ def measure_interleaved(targets: list[Target], seconds: float, runs: int, *, war
             continue
         got = samples[index]
         if not got:
-            results.append(Load(None, float("nan"), None, 0, 0, f"not measured: {failed[index]}"))
+            results.append(Load(None, float("nan"), None, 0, 0, f"not measured: {failed[index]}", probes[index]))
             continue
         results.append(
             Load(
@@ -247,6 +251,7 @@ def measure_interleaved(targets: list[Target], seconds: float, runs: int, *, war
                 len(got),
                 sum(s.errors for s in got),
                 f"only {len(got)} of {runs} runs: {failed[index]}" if index in failed else "",
+                probes[index],
             )
         )
     return results
