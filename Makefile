@@ -17,7 +17,7 @@ BUF_STAMP := .tools/.buf-$(BUF_VERSION)
 # outbox relay and event subscriber tests (tests/runtime/relay).
 SERVICES := postgresql nats
 
-.PHONY: install demo test test-fast lint services bench goldens clean tools
+.PHONY: install demo test test-fast lint services bench bench-generator bench-service wrk goldens clean tools
 
 $(STAMP): pyproject.toml runtime/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,9 +60,24 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	touch $(BENCH_STAMP)
 
-# Not part of `make test`: writes docs/benchmarks.md and docs/benchmarks.png (needs ../shared).
-bench: $(BENCH_STAMP)
+# Not part of `make test`: writes docs/benchmarks.md and docs/benchmarks.png.
+bench: bench-generator bench-service
+
+# The generator benchmarks (needs ../shared); keeps the service section of docs/benchmarks.md.
+bench-generator: $(BENCH_STAMP)
 	$(BIN)/python tests/bench/run_bench.py
+
+# The service benchmark (issue 13): the generated library service against a hand-written
+# FastAPI + SQLAlchemy one on the local PostgreSQL, loaded by wrk; rewrites only the
+# service section of docs/benchmarks.md. About 25 minutes; BENCH_SERVICE_ARGS="--seconds 3
+# --runs 1 --sizes 100,1000" for a quick look.
+bench-service: $(STAMP) wrk services
+	$(BIN)/python tests/bench/service_bench.py $(BENCH_SERVICE_ARGS)
+
+# wrk, the service benchmark's load generator, from the distribution (Debian/Ubuntu).
+wrk:
+	@command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk) \
+		|| sudo apt-get install -y wrk
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) dist build

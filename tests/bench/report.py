@@ -11,6 +11,7 @@ from pathlib import Path
 
 from corpus import REPO
 from measure import Measurement
+from service_report import split_service_section
 
 POTTER_ROWS = ("init", "plugin", "check", "update (no-op)", "update (+1 RPC)")
 BASELINES = ("floor", "betterproto2")
@@ -138,7 +139,7 @@ def _profile(results: Results) -> list[str]:
 
 
 def write_report(results: Results, path: Path) -> None:
-    """Write the Markdown report of `results` to `path`."""
+    """Write the Markdown report of `results` to `path`, keeping the service section already there."""
     lines = [
         "# Benchmarks",
         "",
@@ -167,7 +168,12 @@ def write_report(results: Results, path: Path) -> None:
         lines.extend(_size_table(size, rows))
     lines.extend(_marginal(results))
     lines.extend(_profile(results))
-    path.write_text("\n".join(lines))
+    text = "\n".join(lines)
+    # The service section (service_report.py) is written by its own run: keep it.
+    _, service = split_service_section(path.read_text()) if path.exists() else ("", "")
+    if service:
+        text = text.rstrip("\n") + "\n\n" + service
+    path.write_text(text)
 
 
 def write_plot(results: Results, path: Path) -> None:
