@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from potter_runtime.store import SqlAlchemyEventStore, open_event_store
 from potter_runtime.store.sqlite import SqliteEventStore
 
 POSTGRES_ADMIN_URL = os.environ.get("POTTER_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
@@ -77,3 +78,19 @@ def fresh_postgres_url(postgres_url: str) -> Iterator[str]:
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
     yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
     asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+# --- buses (potter_runtime.bus): one event store per backend -----------------
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sql_url(request: pytest.FixtureRequest, db_url: str) -> str:
+    """A SQLite file of this test, then the session's PostgreSQL database (outside the event loop)."""
+    return db_url if request.param == "sqlite" else str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+async def sql_store(sql_url: str) -> AsyncIterator[SqlAlchemyEventStore]:
+    """An event store with its schema at ``sql_url``."""
+    event_store = open_event_store(sql_url)
+    await event_store.create_schema()
+    yield event_store
+    await event_store.close()

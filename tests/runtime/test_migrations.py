@@ -18,7 +18,7 @@ from potter_runtime.store import open_event_store
 
 from .store_contract import event
 
-RUNTIME_TABLES = {"events", "snapshots", "aggregate_states", "projection_checkpoints"}
+RUNTIME_TABLES = {"events", "snapshots", "aggregate_states", "projection_checkpoints", "idempotency_keys"}
 
 # The whole env.py a generated project needs.
 ENV_PY = """\
