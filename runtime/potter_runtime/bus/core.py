@@ -121,7 +121,7 @@ class Middleware(Protocol):
         ...
 
 
-def response_type_of(handler: object) -> type[BaseModel] | None:
+def response_type_of(handler: Any) -> type[BaseModel] | None:
     """Return the response model of a handler from its generic base, or None if it has none.
 
     Generated bases subclass ``CommandHandler[Request, Response]``; failing
@@ -134,7 +134,7 @@ def response_type_of(handler: object) -> type[BaseModel] | None:
                 if len(args) == 2 and isinstance(args[1], type) and issubclass(args[1], BaseModel):
                     return args[1]
     try:
-        hints = typing.get_type_hints(getattr(type(handler), "handle"))
+        hints = typing.get_type_hints(type(handler).handle)
     except Exception:  # unresolvable forward references: no stored answers for it
         return None
     answer = hints.get("return")

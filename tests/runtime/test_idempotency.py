@@ -1,0 +1,197 @@
+"""Idempotent commands (draft-ietf-httpapi-idempotency-key-header) on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import update
+
+from potter_runtime.bus import CommandBus, DispatchContext, IdempotencyMiddleware, TimeoutMiddleware
+from potter_runtime.errors import (
+    DeadlineExceededError,
+    DomainError,
+    IdempotencyKeyInUseError,
+    IdempotencyKeyMismatchError,
+    InvalidArgumentError,
+)
+from potter_runtime.idempotency import SqlIdempotencyStore, request_fingerprint
+from potter_runtime.repository import EventSourcedRepository
+from potter_runtime.store import SqlAlchemyEventStore
+from potter_runtime.store.schema import idempotency_keys_table
+
+from .bus_handlers import CreateItemRequest, IdempotentCreateItemHandler
+from .items import Item
+
+pytestmark = pytest.mark.anyio
+
+RPC = "CreateItemOnce"
+
+
+def _key() -> DispatchContext:
+    return DispatchContext(idempotency_key=f"key-{uuid.uuid4()}")
+
+
+def _bus(sql_store: SqlAlchemyEventStore, **options: float) -> tuple[CommandBus, IdempotentCreateItemHandler]:
+    keys = SqlIdempotencyStore(sql_store.engine)
+    bus = CommandBus([IdempotencyMiddleware(keys, **options), TimeoutMiddleware()])
+    handler = IdempotentCreateItemHandler(EventSourcedRepository(sql_store, Item))
+    bus.register(handler)
+    return bus, handler
+
+
+async def test_twenty_concurrent_requests_with_one_key_execute_once_and_get_one_answer(
+    sql_store: SqlAlchemyEventStore,
+) -> None:
+    bus, handler = _bus(sql_store)
+    handler.delay_seconds = 0.05  # the first is still running when the others arrive
+    context = _key()
+    request = CreateItemRequest(display_name="Once")  # no id: each execution would create a new item
+
+    replies = await asyncio.gather(*(bus.dispatch(RPC, request.model_copy(), context) for _ in range(20)))
+
+    assert handler.executions == 1
+    assert len({reply.value.item_id for reply in replies}) == 1
+    assert all(reply.value == replies[0].value for reply in replies)
+    assert sorted(reply.replayed for reply in replies) == [False] + [True] * 19
+    assert len(await sql_store.load("Item", replies[0].value.item_id)) == 1
+
+
+async def test_a_key_reused_with_another_request_is_refused(sql_store: SqlAlchemyEventStore) -> None:
+    bus, handler = _bus(sql_store)
+    context = _key()
+    await bus.dispatch(RPC, CreateItemRequest(display_name="First"), context)
+
+    with pytest.raises(IdempotencyKeyMismatchError) as caught:
+        await bus.dispatch(RPC, CreateItemRequest(display_name="Second"), context)
+
+    assert (caught.value.status, caught.value.code) == (422, "IDEMPOTENCY_KEY_MISMATCH")
+    assert handler.executions == 1
+
+
+async def test_a_duplicate_while_the_first_runs_gets_409_then_the_replay(sql_store: SqlAlchemyEventStore) -> None:
+    bus, handler = _bus(sql_store, wait_seconds=0.2)
+    handler.gate = asyncio.Event()
+    context = _key()
+    request = CreateItemRequest(display_name="Slow")
+    first = asyncio.create_task(bus.dispatch(RPC, request, context))
+    while handler.executions == 0:
+        await asyncio.sleep(0.01)
+
+    with pytest.raises(IdempotencyKeyInUseError) as caught:
+        await bus.dispatch(RPC, request, context)
+    assert (caught.value.status, caught.value.code) == (409, "IDEMPOTENCY_KEY_IN_USE")
+
+    handler.gate.set()
+    original = await first
+    replay = await bus.dispatch(RPC, request, context)
+    assert replay.value == original.value and replay.replayed and not original.replayed
+    assert handler.executions == 1
+
+
+async def test_a_final_error_is_stored_and_replayed(sql_store: SqlAlchemyEventStore) -> None:
+    bus, handler = _bus(sql_store)
+    context = _key()
+    request = CreateItemRequest(display_name="")
+
+    with pytest.raises(DomainError) as first:
+        await bus.dispatch(RPC, request, context)
+    with pytest.raises(DomainError) as replay:
+        await bus.dispatch(RPC, request, context)
+
+    assert handler.executions == 1
+    assert not first.value.replayed and replay.value.replayed
+    assert (replay.value.status, replay.value.code, replay.value.detail, replay.value.retryable) == (
+        422,
+        "BLANK_NAME",
+        "display_name must not be blank",
+        False,
+    )
+
+
+async def test_a_deadline_that_stored_nothing_releases_the_key_for_a_retry(sql_store: SqlAlchemyEventStore) -> None:
+    class Timed(IdempotentCreateItemHandler):
+        rpc_name = "TimedOnce"
+        timeout_seconds = 0.2
+
+    keys = SqlIdempotencyStore(sql_store.engine)
+    bus = CommandBus([IdempotencyMiddleware(keys), TimeoutMiddleware()])
+    handler = Timed(EventSourcedRepository(sql_store, Item))
+    bus.register(handler)
+    handler.gate = asyncio.Event()
+    context = _key()
+    request = CreateItemRequest(display_name="Late")
+
+    with pytest.raises(DeadlineExceededError):
+        await bus.dispatch("TimedOnce", request, context)
+    handler.gate.set()
+    retry = await bus.dispatch("TimedOnce", request, context)
+
+    assert handler.executions == 2 and not retry.replayed
+    assert (await bus.dispatch("TimedOnce", request, context)).value == retry.value
+
+
+async def test_an_expired_key_executes_again_and_is_purged(sql_store: SqlAlchemyEventStore) -> None:
+    bus, handler = _bus(sql_store)
+    keys = SqlIdempotencyStore(sql_store.engine, ttl_seconds=60)
+    context = _key()
+    request = CreateItemRequest(display_name="Old")
+    first = await bus.dispatch(RPC, request, context)
+    record = await keys.get(str(context.idempotency_key))
+    assert record is not None and record.result is not None
+    assert timedelta(hours=23, minutes=59) < record.expires_at - record.created_at <= timedelta(hours=24)
+
+    await _expire(sql_store, str(context.idempotency_key))
+    second = await bus.dispatch(RPC, request, context)
+
+    assert handler.executions == 2 and not second.replayed and second.value.item_id != first.value.item_id
+    await _expire(sql_store, str(context.idempotency_key))
+    assert await keys.purge_expired() >= 1
+    assert await keys.get(str(context.idempotency_key)) is None
+
+
+async def _expire(sql_store: SqlAlchemyEventStore, key: str) -> None:
+    async with sql_store.engine.begin() as conn:
+        await conn.execute(
+            update(idempotency_keys_table)
+            .where(idempotency_keys_table.c.key == key)
+            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+
+
+async def test_a_claim_whose_lock_ran_out_is_taken_over(sql_store: SqlAlchemyEventStore) -> None:
+    keys = SqlIdempotencyStore(sql_store.engine)
+    key = f"key-{uuid.uuid4()}"
+
+    assert await keys.claim(key, RPC, "f" * 64, lock_seconds=0) is None  # its process "died"
+    assert await keys.claim(key, RPC, "f" * 64, lock_seconds=60) is None  # taken over
+    held = await keys.claim(key, RPC, "f" * 64, lock_seconds=60)
+    assert held is not None and held.in_flight
+
+
+async def test_requests_without_a_key_always_execute(sql_store: SqlAlchemyEventStore) -> None:
+    bus, handler = _bus(sql_store)
+    request = CreateItemRequest(display_name="Free")
+
+    await bus.dispatch(RPC, request)
+    await bus.dispatch(RPC, request)
+
+    assert handler.executions == 2
+
+
+async def test_an_oversized_key_is_an_invalid_argument(store: SqlAlchemyEventStore) -> None:
+    bus, _handler = _bus(store)
+
+    with pytest.raises(InvalidArgumentError, match="1 to 255"):
+        await bus.dispatch(RPC, CreateItemRequest(display_name="x"), DispatchContext(idempotency_key="k" * 256))
+
+
+def test_the_fingerprint_is_canonical_json_of_rpc_and_request() -> None:
+    a = CreateItemRequest(item_id="1", display_name="A")
+    b = CreateItemRequest.model_validate({"display_name": "A", "item_id": "1"})
+
+    assert request_fingerprint("CreateItem", a) == request_fingerprint("CreateItem", b)
+    assert request_fingerprint("CreateItem", a) != request_fingerprint("RenameItem", a)
+    assert request_fingerprint("X", {"b": 1, "a": [1, 2]}) == request_fingerprint("X", {"a": [1, 2], "b": 1})
