@@ -12,9 +12,9 @@ BUF_VERSION := 1.75.0
 BUF_STAMP := .tools/.buf-$(BUF_VERSION)
 # Backing services the tests use, started by `make test` when they do not answer
 # (.ci/services NAME...: postgresql, redis, nats, rabbitmq): PostgreSQL for the
-# runtime's storage tests. One that cannot be started fails `make test` under
+# runtime's storage tests, Redis for the query cache's. One that cannot be started fails `make test` under
 # CI=true; elsewhere its tests skip, each saying why.
-SERVICES := postgresql
+SERVICES := postgresql redis
 
 .PHONY: install demo test test-fast lint services bench goldens clean tools
 
