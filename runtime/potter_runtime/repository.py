@@ -12,7 +12,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from pydantic import ValidationError
 
 from potter_runtime.aggregate import AggregateRoot
-from potter_runtime.bus.context import current_context, record_append
+from potter_runtime.bus.context import claimed_idempotency_key, current_context, record_append
 from potter_runtime.errors import NotFoundError
 from potter_runtime.messages import IGNORE_UNKNOWN_FIELDS, DomainEvent
 from potter_runtime.store import EventMetadata, EventStore, NewEvent, Snapshot, StoredEvent
@@ -229,6 +229,7 @@ def _current_metadata() -> EventMetadata:
         command_id=context.command_id,
         correlation_id=context.correlation_id,
         causation_id=context.command_id,  # the command caused its events
+        idempotency_key=claimed_idempotency_key(),
     )
 
 

@@ -45,7 +45,8 @@ async def test_metrics_count_outcomes_latencies_replays_and_cache_results(store:
     metrics = BusMetrics()
     cache = MemoryQueryCache()
     repository = EventSourcedRepository(store, Item)
-    commands = build_command_bus(idempotency=SqlIdempotencyStore(store.engine), cache=cache, metrics=metrics)
+    keys = SqlIdempotencyStore(store.engine)
+    commands = build_command_bus(idempotency=keys, cache=cache, metrics=metrics)
     queries = build_query_bus(cache=cache, metrics=metrics)
     commands.register(CreateItemHandler(repository))
     commands.register(IdempotentCreateItemHandler(repository))
@@ -60,6 +61,7 @@ async def test_metrics_count_outcomes_latencies_replays_and_cache_results(store:
     with pytest.raises(NotFoundError):
         await queries.dispatch("GetItem", GetItemRequest(item_id="missing"))
 
+    await keys.close()
     samples = _samples(metrics)
     assert samples[("potter_commands_total", (("outcome", "OK"), ("rpc", "CreateItem")))] == 1
     assert samples[("potter_commands_total", (("outcome", "OK"), ("rpc", "CreateItemOnce")))] == 2

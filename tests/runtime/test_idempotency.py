@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,10 +20,10 @@ from potter_runtime.errors import (
 )
 from potter_runtime.idempotency import SqlIdempotencyStore, request_fingerprint
 from potter_runtime.repository import EventSourcedRepository
-from potter_runtime.store import SqlAlchemyEventStore
+from potter_runtime.store import EventMetadata, NewEvent, SqlAlchemyEventStore
 from potter_runtime.store.schema import idempotency_keys_table
 
-from .bus_handlers import CreateItemRequest, IdempotentCreateItemHandler
+from .bus_handlers import CreateItemRequest, IdempotentCreateItemHandler, TimedCreateItemHandler
 from .items import Item
 
 pytestmark = pytest.mark.anyio
@@ -34,8 +35,16 @@ def _key() -> DispatchContext:
     return DispatchContext(idempotency_key=f"key-{uuid.uuid4()}")
 
 
-def _bus(sql_store: SqlAlchemyEventStore, **options: float) -> tuple[CommandBus, IdempotentCreateItemHandler]:
-    keys = SqlIdempotencyStore(sql_store.engine)
+@pytest.fixture
+async def keys(sql_store: SqlAlchemyEventStore) -> AsyncIterator[SqlIdempotencyStore]:
+    idempotency_store = SqlIdempotencyStore(sql_store.engine)
+    yield idempotency_store
+    await idempotency_store.close()
+
+
+def _bus(
+    sql_store: SqlAlchemyEventStore, keys: SqlIdempotencyStore, **options: float
+) -> tuple[CommandBus, IdempotentCreateItemHandler]:
     bus = CommandBus([IdempotencyMiddleware(keys, **options), TimeoutMiddleware()])
     handler = IdempotentCreateItemHandler(EventSourcedRepository(sql_store, Item))
     bus.register(handler)
@@ -43,9 +52,9 @@ def _bus(sql_store: SqlAlchemyEventStore, **options: float) -> tuple[CommandBus,
 
 
 async def test_twenty_concurrent_requests_with_one_key_execute_once_and_get_one_answer(
-    sql_store: SqlAlchemyEventStore,
+    sql_store: SqlAlchemyEventStore, keys: SqlIdempotencyStore
 ) -> None:
-    bus, handler = _bus(sql_store)
+    bus, handler = _bus(sql_store, keys)
     handler.delay_seconds = 0.05  # the first is still running when the others arrive
     context = _key()
     request = CreateItemRequest(display_name="Once")  # no id: each execution would create a new item
@@ -59,8 +68,10 @@ async def test_twenty_concurrent_requests_with_one_key_execute_once_and_get_one_
     assert len(await sql_store.load("Item", replies[0].value.item_id)) == 1
 
 
-async def test_a_key_reused_with_another_request_is_refused(sql_store: SqlAlchemyEventStore) -> None:
-    bus, handler = _bus(sql_store)
+async def test_a_key_reused_with_another_request_is_refused(
+    sql_store: SqlAlchemyEventStore, keys: SqlIdempotencyStore
+) -> None:
+    bus, handler = _bus(sql_store, keys)
     context = _key()
     await bus.dispatch(RPC, CreateItemRequest(display_name="First"), context)
 
@@ -71,8 +82,10 @@ async def test_a_key_reused_with_another_request_is_refused(sql_store: SqlAlchem
     assert handler.executions == 1
 
 
-async def test_a_duplicate_while_the_first_runs_gets_409_then_the_replay(sql_store: SqlAlchemyEventStore) -> None:
-    bus, handler = _bus(sql_store, wait_seconds=0.2)
+async def test_a_duplicate_while_the_first_runs_gets_409_then_the_replay(
+    sql_store: SqlAlchemyEventStore, keys: SqlIdempotencyStore
+) -> None:
+    bus, handler = _bus(sql_store, keys, wait_seconds=0.2)
     handler.gate = asyncio.Event()
     context = _key()
     request = CreateItemRequest(display_name="Slow")
@@ -91,8 +104,8 @@ async def test_a_duplicate_while_the_first_runs_gets_409_then_the_replay(sql_sto
     assert handler.executions == 1
 
 
-async def test_a_final_error_is_stored_and_replayed(sql_store: SqlAlchemyEventStore) -> None:
-    bus, handler = _bus(sql_store)
+async def test_a_final_error_is_stored_and_replayed(sql_store: SqlAlchemyEventStore, keys: SqlIdempotencyStore) -> None:
+    bus, handler = _bus(sql_store, keys)
     context = _key()
     request = CreateItemRequest(display_name="")
 
@@ -111,12 +124,13 @@ async def test_a_final_error_is_stored_and_replayed(sql_store: SqlAlchemyEventSt
     )
 
 
-async def test_a_deadline_that_stored_nothing_releases_the_key_for_a_retry(sql_store: SqlAlchemyEventStore) -> None:
+async def test_a_deadline_that_stored_nothing_releases_the_key_for_a_retry(
+    sql_store: SqlAlchemyEventStore, keys: SqlIdempotencyStore
+) -> None:
     class Timed(IdempotentCreateItemHandler):
         rpc_name = "TimedOnce"
         timeout_seconds = 0.2
 
-    keys = SqlIdempotencyStore(sql_store.engine)
     bus = CommandBus([IdempotencyMiddleware(keys), TimeoutMiddleware()])
     handler = Timed(EventSourcedRepository(sql_store, Item))
     bus.register(handler)
@@ -133,12 +147,14 @@ async def test_a_deadline_that_stored_nothing_releases_the_key_for_a_retry(sql_s
     assert (await bus.dispatch("TimedOnce", request, context)).value == retry.value
 
 
-async def test_an_expired_key_executes_again_and_is_purged(sql_store: SqlAlchemyEventStore) -> None:
-    bus, handler = _bus(sql_store)
-    keys = SqlIdempotencyStore(sql_store.engine, ttl_seconds=60)
+async def test_an_expired_key_executes_again_and_is_purged(
+    sql_store: SqlAlchemyEventStore, keys: SqlIdempotencyStore
+) -> None:
+    bus, handler = _bus(sql_store, keys)
     context = _key()
     request = CreateItemRequest(display_name="Old")
     first = await bus.dispatch(RPC, request, context)
+    await bus.aclose()  # results are stored after answering
     record = await keys.get(str(context.idempotency_key))
     assert record is not None and record.result is not None
     assert timedelta(hours=23, minutes=59) < record.expires_at - record.created_at <= timedelta(hours=24)
@@ -161,8 +177,7 @@ async def _expire(sql_store: SqlAlchemyEventStore, key: str) -> None:
         )
 
 
-async def test_a_claim_whose_lock_ran_out_is_taken_over(sql_store: SqlAlchemyEventStore) -> None:
-    keys = SqlIdempotencyStore(sql_store.engine)
+async def test_a_claim_whose_lock_ran_out_is_taken_over(keys: SqlIdempotencyStore) -> None:
     key = f"key-{uuid.uuid4()}"
 
     assert await keys.claim(key, RPC, "f" * 64, lock_seconds=0) is None  # its process "died"
@@ -171,8 +186,10 @@ async def test_a_claim_whose_lock_ran_out_is_taken_over(sql_store: SqlAlchemyEve
     assert held is not None and held.in_flight
 
 
-async def test_requests_without_a_key_always_execute(sql_store: SqlAlchemyEventStore) -> None:
-    bus, handler = _bus(sql_store)
+async def test_requests_without_a_key_always_execute(
+    sql_store: SqlAlchemyEventStore, keys: SqlIdempotencyStore
+) -> None:
+    bus, handler = _bus(sql_store, keys)
     request = CreateItemRequest(display_name="Free")
 
     await bus.dispatch(RPC, request)
@@ -182,10 +199,12 @@ async def test_requests_without_a_key_always_execute(sql_store: SqlAlchemyEventS
 
 
 async def test_an_oversized_key_is_an_invalid_argument(store: SqlAlchemyEventStore) -> None:
-    bus, _handler = _bus(store)
+    keys = SqlIdempotencyStore(store.engine)
+    bus, _handler = _bus(store, keys)
 
     with pytest.raises(InvalidArgumentError, match="1 to 255"):
         await bus.dispatch(RPC, CreateItemRequest(display_name="x"), DispatchContext(idempotency_key="k" * 256))
+    await keys.close()
 
 
 def test_the_fingerprint_is_canonical_json_of_rpc_and_request() -> None:
@@ -195,3 +214,58 @@ def test_the_fingerprint_is_canonical_json_of_rpc_and_request() -> None:
     assert request_fingerprint("CreateItem", a) == request_fingerprint("CreateItem", b)
     assert request_fingerprint("CreateItem", a) != request_fingerprint("RenameItem", a)
     assert request_fingerprint("X", {"b": 1, "a": [1, 2]}) == request_fingerprint("X", {"a": [1, 2], "b": 1})
+
+
+async def test_events_carry_the_key_and_a_cancelled_append_releases_it(
+    sql_store: SqlAlchemyEventStore, keys: SqlIdempotencyStore
+) -> None:
+    class SlowOnce(TimedCreateItemHandler):
+        rpc_name = "SlowOnce"
+        idempotent = True
+
+    bus, _handler = _bus(sql_store, keys)
+    bus.register(SlowOnce(sql_store))
+    done, cut_short = _key(), _key()
+
+    reply = await bus.dispatch(RPC, CreateItemRequest(display_name="Applied"), done)
+    with pytest.raises(DeadlineExceededError):
+        await bus.dispatch("SlowOnce", CreateItemRequest(item_id=f"s-{uuid.uuid4()}", display_name="x"), cut_short)
+    await bus.aclose()
+
+    [event] = await sql_store.load("Item", reply.value.item_id)
+    assert event.metadata.idempotency_key == done.idempotency_key
+    stored = await keys.get(str(done.idempotency_key))
+    assert stored is not None and stored.result is not None
+    assert await keys.get(str(cut_short.idempotency_key)) is None
+
+
+async def test_an_applied_request_whose_answer_was_lost_never_runs_again(
+    sql_store: SqlAlchemyEventStore, keys: SqlIdempotencyStore
+) -> None:
+    bus, handler = _bus(sql_store, keys, wait_seconds=0.1)
+    context = _key()
+    request = CreateItemRequest(display_name="Lost")
+    key = str(context.idempotency_key)
+    # A process that claimed the key and committed the events, then died before storing the answer.
+    assert await keys.claim(key, RPC, request_fingerprint(RPC, request), lock_seconds=0) is None
+    event = NewEvent("item.created", 1, {"displayName": "Lost"}, metadata=EventMetadata(idempotency_key=key))
+    await sql_store.append("Item", f"lost-{uuid.uuid4()}", 0, [event])
+
+    with pytest.raises(IdempotencyKeyInUseError, match="applied, but its answer was lost"):
+        await bus.dispatch(RPC, request, context)
+    assert handler.executions == 0
+
+
+async def test_a_dead_claim_that_stored_no_event_is_taken_over(
+    sql_store: SqlAlchemyEventStore, keys: SqlIdempotencyStore
+) -> None:
+    bus, handler = _bus(sql_store, keys)
+    context = _key()
+    request = CreateItemRequest(display_name="Retried")
+    assert (
+        await keys.claim(str(context.idempotency_key), RPC, request_fingerprint(RPC, request), lock_seconds=0) is None
+    )
+
+    reply = await bus.dispatch(RPC, request, context)
+
+    assert handler.executions == 1 and not reply.replayed

@@ -41,7 +41,8 @@ def _app(db_url: str) -> FastAPI:
     store = open_event_store(db_url)
     metrics = BusMetrics()
     cache = MemoryQueryCache()
-    commands = build_command_bus(idempotency=SqlIdempotencyStore(store.engine), cache=cache, metrics=metrics)
+    keys = SqlIdempotencyStore(store.engine)
+    commands = build_command_bus(idempotency=keys, cache=cache, metrics=metrics)
     queries = build_query_bus(cache=cache, metrics=metrics)
     repository = EventSourcedRepository(store, Item)
     commands.register(IdempotentCreateItemHandler(repository))
@@ -57,6 +58,7 @@ def _app(db_url: str) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await store.create_schema()
         yield
+        await keys.close()
         await store.close()
 
     app = FastAPI(lifespan=lifespan)

@@ -67,6 +67,7 @@ class DispatchContext:
 
 _current: ContextVar[DispatchContext | None] = ContextVar("potter_dispatch_context", default=None)
 _appended: ContextVar[set[str] | None] = ContextVar("potter_appended_aggregate_types", default=None)
+_claimed_key: ContextVar[str | None] = ContextVar("potter_claimed_idempotency_key", default=None)
 
 
 def current_context() -> DispatchContext | None:
@@ -106,3 +107,22 @@ def record_append(aggregate_type: str) -> None:
 def appended_aggregate_types() -> frozenset[str]:
     """Return the aggregate types the current dispatch has appended events to so far."""
     return frozenset(_appended.get() or ())
+
+
+@contextmanager
+def idempotency_scope(key: str) -> Iterator[None]:
+    """Make ``key`` the idempotency key the current dispatch executes under (set by the idempotency middleware)."""
+    token = _claimed_key.set(key)
+    try:
+        yield
+    finally:
+        _claimed_key.reset(token)
+
+
+def claimed_idempotency_key() -> str | None:
+    """Return the idempotency key the current dispatch executes under, or None.
+
+    Repositories store it in their events' metadata, so committing the events
+    is what marks the key applied, atomically.
+    """
+    return _claimed_key.get()

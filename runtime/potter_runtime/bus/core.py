@@ -247,6 +247,13 @@ class _Bus:
         with dispatch_scope(context):
             return await chain(Dispatch(self._registrations[rpc], request, context))
 
+    async def aclose(self) -> None:
+        """Let middleware finish background work (e.g. results being stored); call at shutdown."""
+        for layer in self.middleware:
+            close = getattr(layer, "aclose", None)
+            if close is not None:
+                await close()
+
     async def call(self, rpc: str, request: Any, context: DispatchContext | None = None) -> Any:
         """Like ``dispatch``, but return only the response message."""
         return (await self.dispatch(rpc, request, context)).value

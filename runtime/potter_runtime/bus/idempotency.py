@@ -11,17 +11,22 @@ draft-ietf-httpapi-idempotency-key-header, as Stripe implements it:
 - a failure that committed no event and may pass on retry (deadline,
   concurrency conflict, retryable domain error, unexpected exception,
   cancellation) releases the key instead, so the retry executes: nothing was
-  applied, and storing a 504 would turn every retry into that 504.
+  applied, and storing a 504 would turn every retry into that 504;
+- the events a command stores carry its key in their metadata
+  (``claimed_idempotency_key``), so a claim whose process died after the
+  events' commit is known as applied and never executes again.
 Requests without a key execute as usual.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+from datetime import UTC, datetime
 from typing import Any
 
-from potter_runtime.bus.context import appended_aggregate_types
+from potter_runtime.bus.context import appended_aggregate_types, idempotency_scope
 from potter_runtime.bus.core import CallNext, Dispatch, Registration, Reply
 from potter_runtime.errors import (
     ConcurrencyError,
@@ -33,6 +38,8 @@ from potter_runtime.errors import (
     ServiceError,
 )
 from potter_runtime.idempotency.port import IdempotencyStore, request_fingerprint
+
+logger = logging.getLogger(__name__)
 
 #: Longest key accepted (characters): the column's size.
 MAX_KEY_LENGTH = 255
@@ -50,6 +57,10 @@ class IdempotencyMiddleware:
             ``timeout_seconds`` (float, seconds); after it (a crashed process)
             another request with the key may execute. With a timeout, the
             claim holds for the timeout plus ``wait_seconds``.
+        complete_in_background: Store a result in a task after answering
+            (bool): the answer is not delayed by that write, at the cost of a
+            duplicate arriving meanwhile polling once or twice. ``aclose``
+            waits for those writes; call it at shutdown.
     """
 
     def __init__(
@@ -59,11 +70,14 @@ class IdempotencyMiddleware:
         wait_seconds: float = 10.0,
         poll_seconds: float = 0.05,
         lock_seconds: float = 300.0,
+        complete_in_background: bool = True,
     ) -> None:
         self.store = store
         self.wait_seconds = wait_seconds
         self.poll_seconds = poll_seconds
         self.lock_seconds = lock_seconds
+        self.complete_in_background = complete_in_background
+        self._pending: set[asyncio.Task[None]] = set()
 
     def applies_to(self, registration: Registration) -> bool:
         """Wrap idempotent commands whose response model is known (it rebuilds replays)."""
@@ -98,6 +112,11 @@ class IdempotencyMiddleware:
                 )
             if record.result is not None:
                 return self._replay(dispatch, record.result)
+            if record.applied and record.locked_until <= datetime.now(UTC):
+                raise IdempotencyKeyInUseError(
+                    f"the request with idempotency key {key!r} was applied, but its answer was lost "
+                    "(the service stopped); it will not be executed again"
+                )
             if time.monotonic() >= give_up_at:
                 raise IdempotencyKeyInUseError(
                     f"a request with idempotency key {key!r} is still being executed; retry later"
@@ -107,22 +126,47 @@ class IdempotencyMiddleware:
 
     async def _execute(self, dispatch: Dispatch, call_next: CallNext, key: str) -> Reply[Any]:
         try:
-            reply = await call_next(dispatch)
+            # Repositories put the key in the events' metadata: their commit marks it applied.
+            with idempotency_scope(key):
+                reply = await call_next(dispatch)
         except ServiceError as error:
             if _is_transient(error) and not appended_aggregate_types():
                 await self.store.release(key)
             else:
-                await self.store.complete(key, _error_result(error))
+                await self._complete(key, _error_result(error))
             raise
         except BaseException:
             # Unexpected failure or cancellation (client gone): release unless events were committed.
             if appended_aggregate_types():
-                await self.store.complete(key, _error_result(ServiceError("The service failed unexpectedly.")))
+                await self._complete(key, _error_result(ServiceError("The service failed unexpectedly.")))
             else:
                 await self.store.release(key)
             raise
-        await self.store.complete(key, {"ok": True, "value": reply.value.model_dump(mode="json", by_alias=True)})
+        await self._complete(key, {"ok": True, "value": reply.value.model_dump(mode="json", by_alias=True)})
         return reply
+
+    async def _complete(self, key: str, result: dict[str, Any]) -> None:
+        """Store the result, by default after answering: duplicates wait (poll) for it meanwhile."""
+        if not self.complete_in_background:
+            await self.store.complete(key, result)
+            return
+        task = asyncio.get_running_loop().create_task(self.store.complete(key, result))
+        self._pending.add(task)
+        task.add_done_callback(self._completed)
+
+    def _completed(self, task: asyncio.Task[None]) -> None:
+        self._pending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("could not store an idempotent result", exc_info=task.exception())
+
+    async def drain(self) -> None:
+        """Wait until every result being stored is stored."""
+        while self._pending:
+            await asyncio.gather(*self._pending, return_exceptions=True)
+
+    async def aclose(self) -> None:
+        """Store the pending results; call before closing the idempotency store."""
+        await self.drain()
 
     def _replay(self, dispatch: Dispatch, result: dict[str, Any]) -> Reply[Any]:
         if result.get("ok"):

@@ -28,7 +28,11 @@ class IdempotencyRecord:
         result: The first request's result as a JSON object (see
             ``IdempotencyMiddleware``), or None while it is still executing.
         created_at: When the key was claimed (timezone-aware, UTC).
+        locked_until: Until when the claim holds while in flight (timezone-aware, UTC).
         expires_at: When the key is forgotten (timezone-aware, UTC).
+        applied: The first request's events are committed (they carry the key
+            in their metadata), so it must never execute again, even though its
+            result was lost; only looked up for a claim whose lock ran out.
     """
 
     key: str
@@ -36,7 +40,9 @@ class IdempotencyRecord:
     fingerprint: str
     result: dict[str, Any] | None
     created_at: datetime
+    locked_until: datetime
     expires_at: datetime
+    applied: bool = False
 
     @property
     def in_flight(self) -> bool:
@@ -55,7 +61,7 @@ class IdempotencyStore(Protocol):
         """Claim ``key`` for a new execution, or return the record that holds it.
 
         An expired record, or an in-flight one whose lock ran out (its process
-        died), is replaced by the new claim.
+        died) and that was not applied, is replaced by the new claim.
 
         Args:
             key: The client's idempotency key.
@@ -80,6 +86,10 @@ class IdempotencyStore(Protocol):
 
     async def purge_expired(self) -> int:
         """Delete expired keys; return how many were deleted."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections the store opened itself."""
         ...
 
 

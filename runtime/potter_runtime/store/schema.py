@@ -97,7 +97,8 @@ projection_checkpoints_table = Table(
 # One row per Idempotency-Key (draft-ietf-httpapi-idempotency-key-header): the
 # primary key is what lets exactly one of concurrent duplicates claim it (insert
 # first, never check-then-insert). ``result`` is NULL while the first request
-# runs; ``locked_until`` lets another take over a claim whose process died.
+# runs; ``locked_until`` lets another take over a claim whose process died, unless
+# its events were committed (they carry the key in their metadata).
 idempotency_keys_table = Table(
     "idempotency_keys",
     metadata,
