@@ -179,7 +179,7 @@ class EventSourcedRepository(Generic[AggT]):
         )
         aggregate.mark_committed(version)
         # Tells the bus which cached queries to invalidate once the command ends.
-        record_append(self.aggregate_class.aggregate_type)
+        record_append(self.aggregate_class.aggregate_type, len(events))
         if (
             self.snapshots is not None
             and self.snapshots.is_due(old_version, version)

@@ -72,6 +72,7 @@ async def test_metrics_count_outcomes_latencies_replays_and_cache_results(store:
     assert samples[("potter_query_cache_requests_total", (("result", "miss"), ("rpc", "GetItem")))] == 1
     assert samples[("potter_command_duration_seconds_count", (("rpc", "CreateItem"),))] == 1
     assert samples[("potter_query_duration_seconds_count", (("rpc", "GetItem"),))] == 3
+    assert samples[("potter_events_appended_total", (("aggregate_type", "Item"),))] == 2  # the replay appended none
     assert any(name == "process_cpu_seconds_total" for name, _labels in samples)
 
 

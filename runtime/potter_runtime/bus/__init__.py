@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 from potter_runtime.bus.context import (
     DispatchContext,
     appended_aggregate_types,
+    appended_event_counts,
+    claimed_idempotency_key,
     current_context,
     dispatch_scope,
     record_append,
@@ -73,6 +75,8 @@ __all__ = [
     "Reply",
     "TimeoutMiddleware",
     "appended_aggregate_types",
+    "appended_event_counts",
+    "claimed_idempotency_key",
     "build_command_bus",
     "build_query_bus",
     "current_context",

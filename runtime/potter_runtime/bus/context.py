@@ -66,7 +66,7 @@ class DispatchContext:
 
 
 _current: ContextVar[DispatchContext | None] = ContextVar("potter_dispatch_context", default=None)
-_appended: ContextVar[set[str] | None] = ContextVar("potter_appended_aggregate_types", default=None)
+_appended: ContextVar[dict[str, int] | None] = ContextVar("potter_appended_events", default=None)
 _claimed_key: ContextVar[str | None] = ContextVar("potter_claimed_idempotency_key", default=None)
 
 
@@ -76,14 +76,14 @@ def current_context() -> DispatchContext | None:
 
 
 @contextmanager
-def dispatch_scope(context: DispatchContext) -> Iterator[set[str]]:
-    """Make ``context`` current for the block; yield the set of aggregate types it appends to.
+def dispatch_scope(context: DispatchContext) -> Iterator[dict[str, int]]:
+    """Make ``context`` current for the block; yield the events it appends, counted by aggregate type.
 
-    The set collects what ``record_append`` reports inside the block (in this
+    The dict collects what ``record_append`` reports inside the block (in this
     task and tasks it starts), so the bus knows which cached queries to
-    invalidate and whether a failed command changed anything.
+    invalidate, whether a failed command changed anything, and what to count.
     """
-    appended: set[str] = set()
+    appended: dict[str, int] = {}
     context_token = _current.set(context)
     appended_token = _appended.set(appended)
     try:
@@ -93,20 +93,25 @@ def dispatch_scope(context: DispatchContext) -> Iterator[set[str]]:
         _current.reset(context_token)
 
 
-def record_append(aggregate_type: str) -> None:
-    """Note that events of ``aggregate_type`` were committed by the current dispatch.
+def record_append(aggregate_type: str, count: int = 1) -> None:
+    """Note that ``count`` events of ``aggregate_type`` were committed by the current dispatch.
 
     Repositories call this after each successful append; code that appends
     to the event store directly should too. Outside a dispatch it does nothing.
     """
     appended = _appended.get()
     if appended is not None:
-        appended.add(aggregate_type)
+        appended[aggregate_type] = appended.get(aggregate_type, 0) + count
 
 
 def appended_aggregate_types() -> frozenset[str]:
     """Return the aggregate types the current dispatch has appended events to so far."""
     return frozenset(_appended.get() or ())
+
+
+def appended_event_counts() -> dict[str, int]:
+    """Return how many events the current dispatch has appended so far, by aggregate type."""
+    return dict(_appended.get() or {})
 
 
 @contextmanager

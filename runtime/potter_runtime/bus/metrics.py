@@ -2,8 +2,8 @@
 
 Outermost in the chain, so it sees every outcome: ``OK``, an error's ``code``
 (``NOT_FOUND``, ``DEADLINE_EXCEEDED``…), ``INTERNAL`` for an unexpected
-exception, ``CANCELLED`` when the caller went away; and how the answer was
-made (an idempotent replay, a cache hit or miss).
+exception, ``CANCELLED`` when the caller went away; how the answer was
+made (an idempotent replay, a cache hit or miss); and the events it appended.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import asyncio
 import time
 from typing import Any
 
+from potter_runtime.bus.context import appended_event_counts
 from potter_runtime.bus.core import CallNext, Dispatch, Registration, Reply
 from potter_runtime.errors import ServiceError
 from potter_runtime.observability.metrics import BusMetrics
@@ -60,3 +61,5 @@ class MetricsMiddleware:
             histogram.labels(registration.rpc).observe(time.perf_counter() - started)
             if replayed:
                 self.metrics.idempotent_replays.labels(registration.rpc).inc()
+            for aggregate_type, count in appended_event_counts().items():
+                self.metrics.events_appended.labels(aggregate_type).inc(count)

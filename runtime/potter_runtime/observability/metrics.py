@@ -5,7 +5,8 @@ Names follow Prometheus's conventions (base units, ``_total`` counters):
 (outcome ``OK`` or the error's ``code``), ``potter_command_duration_seconds{rpc}``
 and ``potter_query_duration_seconds{rpc}`` histograms,
 ``potter_idempotent_replays_total{rpc}`` and
-``potter_query_cache_requests_total{rpc,result}`` (``hit``/``miss``). Other
+``potter_query_cache_requests_total{rpc,result}`` (``hit``/``miss``),
+``potter_events_appended_total{aggregate_type}``. Other
 runtime parts (the relay) register theirs in the same ``registry``.
 This module must not import a web framework.
 """
@@ -44,6 +45,7 @@ class BusMetrics:
         query_seconds: Histogram ``potter_query_duration_seconds`` by ``rpc``.
         idempotent_replays: Counter ``potter_idempotent_replays_total`` by ``rpc``.
         cache_requests: Counter ``potter_query_cache_requests_total`` by ``rpc`` and ``result``.
+        events_appended: Counter ``potter_events_appended_total`` by ``aggregate_type``.
     """
 
     def __init__(self, registry: CollectorRegistry | None = None, *, process_metrics: bool = True) -> None:
@@ -88,6 +90,13 @@ class BusMetrics:
             "potter_query_cache_requests",
             "Cacheable queries by cache result (hit or miss).",
             ["rpc", "result"],
+            registry=self.registry,
+        )
+
+        self.events_appended = Counter(
+            "potter_events_appended",
+            "Events committed by commands, by aggregate type.",
+            ["aggregate_type"],
             registry=self.registry,
         )
 
