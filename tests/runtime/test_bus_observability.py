@@ -120,3 +120,36 @@ async def test_log_lines_are_json_with_the_command_and_correlation_ids(
     logging.getLogger("outside").warning("no dispatch")
     outside = json.loads(json_log.getvalue().splitlines()[-1])
     assert outside["command_id"] is None and outside["rpc"] == ""
+
+
+async def test_each_dispatch_is_a_span_child_of_the_callers_traceparent(store: SqlAlchemyEventStore) -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.trace import StatusCode
+
+    from potter_runtime.bus import QueryBus, TracingMiddleware
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    queries = QueryBus([TracingMiddleware(tracer_provider=provider, service="Items")])
+    queries.register(GetItemHandler(EventSourcedRepository(store, Item)))
+    traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    context = DispatchContext(command_id="q-1", metadata={"traceparent": traceparent})
+
+    with pytest.raises(NotFoundError):
+        await queries.dispatch("GetItem", GetItemRequest(item_id="nowhere"), context)
+
+    [span] = exporter.get_finished_spans()
+    assert span.name == "query GetItem"
+    assert format(span.context.trace_id, "032x") == "4bf92f3577b34da6a3ce929d0e0e4736"
+    assert span.parent is not None and format(span.parent.span_id, "016x") == "00f067aa0ba902b7"
+    assert span.attributes is not None
+    assert (span.attributes["rpc.method"], span.attributes["rpc.service"], span.attributes["potter.command_id"]) == (
+        "GetItem",
+        "Items",
+        "q-1",
+    )
+    assert span.attributes["potter.error_code"] == "NOT_FOUND"
+    assert span.status.status_code is not StatusCode.ERROR  # a 4xx is the caller's error, not the service's

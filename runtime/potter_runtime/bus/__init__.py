@@ -2,17 +2,17 @@
 
 Import bus names from here (the stable facade). A generated bootstrap does::
 
-    commands = CommandBus([MetricsMiddleware(metrics), LoggingContextMiddleware(),
+    commands = CommandBus([TracingMiddleware(), MetricsMiddleware(metrics), LoggingContextMiddleware(),
                            IdempotencyMiddleware(SqlIdempotencyStore(engine)),
                            CacheInvalidationMiddleware(cache), TimeoutMiddleware()])
-    queries = QueryBus([MetricsMiddleware(metrics), LoggingContextMiddleware(),
+    queries = QueryBus([TracingMiddleware(), MetricsMiddleware(metrics), LoggingContextMiddleware(),
                         CacheMiddleware(cache), TimeoutMiddleware()])
     commands.register(CreateItemHandler(repository))
 
 (``build_command_bus`` / ``build_query_bus`` do exactly that), and a
 transport calls ``await commands.dispatch("CreateItem", request, context)``.
-Middleware that needs an optional library (redis, prometheus-client) is
-imported on first use (PEP 562).
+Middleware that needs another library (redis, prometheus-client,
+opentelemetry-api) is imported on first use (PEP 562).
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from potter_runtime.bus.chain import build_command_bus, build_query_bus
     from potter_runtime.bus.logging import LoggingContextMiddleware
     from potter_runtime.bus.metrics import BusMetrics, MetricsMiddleware
+    from potter_runtime.bus.tracing import TracingMiddleware
 
 _LAZY = {
     "BusMetrics": "metrics",
@@ -54,6 +55,7 @@ _LAZY = {
     "CacheMiddleware": "cache",
     "LoggingContextMiddleware": "logging",
     "MetricsMiddleware": "metrics",
+    "TracingMiddleware": "tracing",
     "build_command_bus": "chain",
     "build_query_bus": "chain",
 }
@@ -74,6 +76,7 @@ __all__ = [
     "Registration",
     "Reply",
     "TimeoutMiddleware",
+    "TracingMiddleware",
     "appended_aggregate_types",
     "appended_event_counts",
     "claimed_idempotency_key",

@@ -1,7 +1,7 @@
 """The standard middleware stacks, composed in one place.
 
 Order, outermost first, and why:
-- metrics, logging: see every outcome, replays and cache hits included;
+- tracing, metrics, logging: see every outcome, replays and cache hits included;
 - idempotency (commands): a replay must not run anything below it;
 - cache invalidation (commands): after the command ends, before its answer;
 - cache (queries): a hit skips the deadline and the handler;
@@ -20,13 +20,14 @@ from potter_runtime.bus.idempotency import IdempotencyMiddleware
 from potter_runtime.bus.logging import LoggingContextMiddleware
 from potter_runtime.bus.metrics import MetricsMiddleware
 from potter_runtime.bus.timeout import TimeoutMiddleware
+from potter_runtime.bus.tracing import TracingMiddleware
 from potter_runtime.cache.port import QueryCache
 from potter_runtime.idempotency.port import IdempotencyStore
 from potter_runtime.observability.metrics import BusMetrics
 
 
 def _observing(metrics: BusMetrics | None) -> list[Middleware]:
-    layers: list[Middleware] = []
+    layers: list[Middleware] = [TracingMiddleware()]
     if metrics is not None:
         layers.append(MetricsMiddleware(metrics))
     layers.append(LoggingContextMiddleware())
