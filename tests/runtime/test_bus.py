@@ -189,3 +189,26 @@ async def test_a_timeout_error_raised_by_the_handler_itself_is_not_a_deadline(st
 
     with pytest.raises(TimeoutError, match="upstream"):
         await bus.dispatch("Flaky", CreateItemRequest())
+
+
+async def test_build_service_buses_wires_every_option(store: SqlAlchemyEventStore, redis_url: str) -> None:
+    from potter_runtime.bus import build_service_buses
+
+    from .bus_handlers import GetItemRequest, IdempotentCreateItemHandler
+
+    buses = build_service_buses(store.engine, redis_url=redis_url, cache_prefix=f"potter-test-{uuid.uuid4().hex}:")
+    repository = EventSourcedRepository(store, Item)
+    buses.commands.register(IdempotentCreateItemHandler(repository))
+    buses.queries.register(GetItemHandler(repository))
+    keyed = DispatchContext(idempotency_key=f"k-{uuid.uuid4()}")
+    try:
+        first = await buses.commands.dispatch("CreateItemOnce", CreateItemRequest(display_name="Wired"), keyed)
+        replay = await buses.commands.dispatch("CreateItemOnce", CreateItemRequest(display_name="Wired"), keyed)
+        query = GetItemRequest(item_id=first.value.item_id)
+        miss, hit = [await buses.queries.dispatch("GetItem", query) for _ in range(2)]
+    finally:
+        await buses.aclose()
+
+    assert replay.replayed and replay.value == first.value
+    assert (miss.cache_hit, hit.cache_hit) == (False, True)
+    assert b'potter_commands_total{outcome="OK",rpc="CreateItemOnce"} 2.0' in buses.metrics.render()[0]

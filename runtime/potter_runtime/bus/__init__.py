@@ -9,7 +9,9 @@ Import bus names from here (the stable facade). A generated bootstrap does::
                         CacheMiddleware(cache), TimeoutMiddleware()])
     commands.register(CreateItemHandler(repository))
 
-(``build_command_bus`` / ``build_query_bus`` do exactly that), and a
+(``build_command_bus`` / ``build_query_bus`` do exactly that, and
+``build_service_buses(event_store.engine, redis_url=...)`` builds both with
+their adapters), and a
 transport calls ``await commands.dispatch("CreateItem", request, context)``.
 Middleware that needs another library (redis, prometheus-client,
 opentelemetry-api) is imported on first use (PEP 562).
@@ -44,7 +46,7 @@ from potter_runtime.bus.timeout import TimeoutMiddleware
 
 if TYPE_CHECKING:
     from potter_runtime.bus.cache import CacheInvalidationMiddleware, CacheMiddleware
-    from potter_runtime.bus.chain import build_command_bus, build_query_bus
+    from potter_runtime.bus.chain import ServiceBuses, build_command_bus, build_query_bus, build_service_buses
     from potter_runtime.bus.logging import LoggingContextMiddleware
     from potter_runtime.bus.metrics import BusMetrics, MetricsMiddleware
     from potter_runtime.bus.tracing import TracingMiddleware
@@ -56,8 +58,10 @@ _LAZY = {
     "LoggingContextMiddleware": "logging",
     "MetricsMiddleware": "metrics",
     "TracingMiddleware": "tracing",
+    "ServiceBuses": "chain",
     "build_command_bus": "chain",
     "build_query_bus": "chain",
+    "build_service_buses": "chain",
 }
 
 __all__ = [
@@ -75,6 +79,7 @@ __all__ = [
     "QueryBus",
     "Registration",
     "Reply",
+    "ServiceBuses",
     "TimeoutMiddleware",
     "TracingMiddleware",
     "appended_aggregate_types",
@@ -82,6 +87,7 @@ __all__ = [
     "claimed_idempotency_key",
     "build_command_bus",
     "build_query_bus",
+    "build_service_buses",
     "current_context",
     "dispatch_scope",
     "record_append",

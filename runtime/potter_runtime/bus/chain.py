@@ -13,6 +13,9 @@ cache invalidation when it exists.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from potter_runtime.bus.cache import CacheInvalidationMiddleware, CacheMiddleware
 from potter_runtime.bus.core import CommandBus, Middleware, QueryBus
@@ -21,8 +24,10 @@ from potter_runtime.bus.logging import LoggingContextMiddleware
 from potter_runtime.bus.metrics import MetricsMiddleware
 from potter_runtime.bus.timeout import TimeoutMiddleware
 from potter_runtime.bus.tracing import TracingMiddleware
+from potter_runtime.cache import open_query_cache
 from potter_runtime.cache.port import QueryCache
 from potter_runtime.idempotency.port import IdempotencyStore
+from potter_runtime.idempotency.sql import DAY_SECONDS, SqlIdempotencyStore
 from potter_runtime.observability.metrics import BusMetrics
 
 
@@ -79,3 +84,61 @@ def build_query_bus(
     layers.extend(extra)
     layers.append(TimeoutMiddleware())
     return QueryBus(layers)
+
+
+@dataclass
+class ServiceBuses:
+    """A service's buses and the adapters their middleware use.
+
+    Attributes:
+        commands: The command bus; register command handlers on it.
+        queries: The query bus; register query handlers on it.
+        metrics: The metrics both record (serve ``metrics.registry`` at ``/metrics``).
+        cache: The query cache (memory or Redis).
+        idempotency: The idempotency key store (on the event store's database).
+    """
+
+    commands: CommandBus
+    queries: QueryBus
+    metrics: BusMetrics
+    cache: QueryCache
+    idempotency: SqlIdempotencyStore
+
+    async def aclose(self) -> None:
+        """Finish pending writes, then close the cache and idempotency connections (not the engine)."""
+        await self.commands.aclose()
+        await self.queries.aclose()
+        await self.idempotency.close()
+        await self.cache.close()
+
+
+def build_service_buses(
+    engine: AsyncEngine,
+    *,
+    redis_url: str | None = None,
+    cache_prefix: str = "potter:cache:",
+    idempotency_key_ttl_seconds: float = DAY_SECONDS,
+    metrics: BusMetrics | None = None,
+) -> ServiceBuses:
+    """Return both buses with the standard middleware, for a generated bootstrap.
+
+    Args:
+        engine: The event store's engine (``event_store.engine``); idempotency keys live beside the events.
+        redis_url: Redis for the query cache (settings ``redis_url``); None for in-memory.
+        cache_prefix: Key prefix in Redis, e.g. ``"<service>:cache:"``.
+        idempotency_key_ttl_seconds: Lifetime of idempotency keys (float, seconds).
+        metrics: Metrics to record in; a new ``BusMetrics`` when None.
+
+    Raises:
+        ValueError: The engine is neither SQLite nor PostgreSQL.
+    """
+    metrics = metrics if metrics is not None else BusMetrics()
+    cache = open_query_cache(redis_url, prefix=cache_prefix)
+    idempotency = SqlIdempotencyStore(engine, ttl_seconds=idempotency_key_ttl_seconds)
+    return ServiceBuses(
+        commands=build_command_bus(idempotency=idempotency, cache=cache, metrics=metrics),
+        queries=build_query_bus(cache=cache, metrics=metrics),
+        metrics=metrics,
+        cache=cache,
+        idempotency=idempotency,
+    )
