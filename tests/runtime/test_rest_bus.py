@@ -58,6 +58,7 @@ def _app(db_url: str) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await store.create_schema()
         yield
+        await commands.aclose()  # results still being stored
         await keys.close()
         await store.close()
 
