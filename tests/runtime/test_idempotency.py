@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import update
@@ -18,7 +19,7 @@ from potter_runtime.errors import (
     IdempotencyKeyMismatchError,
     InvalidArgumentError,
 )
-from potter_runtime.idempotency import SqlIdempotencyStore, request_fingerprint
+from potter_runtime.idempotency import IdempotencyRecord, SqlIdempotencyStore, request_fingerprint
 from potter_runtime.repository import EventSourcedRepository
 from potter_runtime.store import EventMetadata, NewEvent, SqlAlchemyEventStore
 from potter_runtime.store.schema import idempotency_keys_table
@@ -269,3 +270,37 @@ async def test_a_dead_claim_that_stored_no_event_is_taken_over(
     reply = await bus.dispatch(RPC, request, context)
 
     assert handler.executions == 1 and not reply.replayed
+
+
+async def test_a_caller_gone_during_the_claim_does_not_hold_the_key(
+    sql_store: SqlAlchemyEventStore, keys: SqlIdempotencyStore
+) -> None:
+    claimed, proceed = asyncio.Event(), asyncio.Event()
+
+    class SlowClaims(SqlIdempotencyStore):
+        async def claim(self, *args: Any, **kwargs: Any) -> IdempotencyRecord | None:
+            record = await super().claim(*args, **kwargs)
+            claimed.set()
+            await proceed.wait()
+            return record
+
+    slow = SlowClaims(sql_store.engine)
+    bus = CommandBus([IdempotencyMiddleware(slow)])
+    bus.register(IdempotentCreateItemHandler(EventSourcedRepository(sql_store, Item)))
+    context = _key()
+    task = asyncio.create_task(bus.dispatch(RPC, CreateItemRequest(display_name="Gone"), context))
+    await claimed.wait()
+    assert await keys.get(str(context.idempotency_key)) is not None
+
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    proceed.set()
+    for _ in range(200):  # the release runs once the shielded claim ends
+        await bus.aclose()
+        if await keys.get(str(context.idempotency_key)) is None:
+            break
+        await asyncio.sleep(0.01)
+    await slow.close()
+
+    assert await keys.get(str(context.idempotency_key)) is None

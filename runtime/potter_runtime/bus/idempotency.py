@@ -37,7 +37,7 @@ from potter_runtime.errors import (
     InvalidArgumentError,
     ServiceError,
 )
-from potter_runtime.idempotency.port import IdempotencyStore, request_fingerprint
+from potter_runtime.idempotency.port import IdempotencyRecord, IdempotencyStore, request_fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ class IdempotencyMiddleware:
         lock_seconds = timeout + self.wait_seconds if timeout > 0 else self.lock_seconds
         give_up_at = time.monotonic() + self.wait_seconds
         while True:
-            record = await self.store.claim(key, dispatch.rpc, fingerprint, lock_seconds=lock_seconds)
+            record = await self._claim(key, dispatch.rpc, fingerprint, lock_seconds)
             if record is None:
                 break
             if record.fingerprint != fingerprint:
@@ -123,6 +123,22 @@ class IdempotencyMiddleware:
                 )
             await asyncio.sleep(self.poll_seconds)
         return await self._execute(dispatch, call_next, key)
+
+    async def _claim(self, key: str, rpc: str, fingerprint: str, lock_seconds: float) -> IdempotencyRecord | None:
+        claim = asyncio.ensure_future(self.store.claim(key, rpc, fingerprint, lock_seconds=lock_seconds))
+        try:
+            return await asyncio.shield(claim)
+        except asyncio.CancelledError:
+            # The caller went away mid-claim: a claim that won must not hold the key until its lock runs out.
+            claim.add_done_callback(lambda done: self._release_if_claimed(done, key))
+            raise
+
+    def _release_if_claimed(self, claim: asyncio.Future[IdempotencyRecord | None], key: str) -> None:
+        if claim.cancelled() or claim.exception() is not None or claim.result() is not None:
+            return
+        task = asyncio.get_running_loop().create_task(self.store.release(key))
+        self._pending.add(task)
+        task.add_done_callback(self._completed)
 
     async def _execute(self, dispatch: Dispatch, call_next: CallNext, key: str) -> Reply[Any]:
         try:
@@ -157,7 +173,7 @@ class IdempotencyMiddleware:
     def _completed(self, task: asyncio.Task[None]) -> None:
         self._pending.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            logger.error("could not store an idempotent result", exc_info=task.exception())
+            logger.error("could not store or release an idempotency key", exc_info=task.exception())
 
     async def drain(self) -> None:
         """Wait until every result being stored is stored."""
