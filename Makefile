@@ -12,10 +12,11 @@ BUF_VERSION := 1.75.0
 BUF_STAMP := .tools/.buf-$(BUF_VERSION)
 # Backing services the tests use, started by `make test` when they do not answer
 # (.ci/services NAME...: postgresql, redis, nats, rabbitmq): PostgreSQL for the
-# runtime's storage tests. One that cannot be started fails `make test` under
-# CI=true; elsewhere its tests skip, each saying why. NATS (JetStream) for the
-# outbox relay and event subscriber tests (tests/runtime/relay).
-SERVICES := postgresql nats
+# runtime's storage tests, NATS (JetStream) for the outbox relay and event
+# subscriber tests (tests/runtime/relay), Redis for the query cache's. One that
+# cannot be started fails `make test` under CI=true; elsewhere its tests skip,
+# each saying why.
+SERVICES := postgresql nats redis
 
 .PHONY: install demo test test-fast lint services bench bench-generator bench-service wrk goldens clean tools
 

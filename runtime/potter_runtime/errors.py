@@ -1,7 +1,8 @@
 """Service error hierarchy shared by every generated service.
 
-Each error carries the HTTP status, a stable machine code and a short title, so
-transports (REST problem+json, gRPC status, NATS replies) map them uniformly.
+Each error carries the HTTP status, a stable machine code, its ``google.rpc.Code``
+name and a short title, so transports (REST problem+json, gRPC status, NATS
+replies) map them uniformly.
 This module must not import any transport or framework; mapping lives in ``rest.py``.
 """
 
@@ -16,13 +17,21 @@ class ServiceError(Exception):
     Attributes:
         status: HTTP status code (int) used by the REST transport.
         code: Stable machine-readable code (str), e.g. ``"NOT_FOUND"``.
+        rpc_code: The ``google.rpc.Code`` name a gRPC transport answers with
+            (str), e.g. ``"NOT_FOUND"``; google/rpc/code.proto and AIP-193 give
+            the HTTP status each one pairs with.
         title: Short human-readable summary of the error class (str).
         detail: Explanation specific to this occurrence (str).
+        replayed: True when the error is the stored first answer to an
+            idempotency key, replayed instead of executing again (bool);
+            REST then adds ``Idempotent-Replayed: true``.
     """
 
     status: ClassVar[int] = 500
     code: str = "INTERNAL"
+    rpc_code: ClassVar[str] = "INTERNAL"
     title: ClassVar[str] = "Internal error"
+    replayed: bool = False
 
     def __init__(self, detail: str) -> None:
         """Create the error.
@@ -39,6 +48,7 @@ class InvalidArgumentError(ServiceError):
 
     status = 400
     code = "INVALID_ARGUMENT"
+    rpc_code = "INVALID_ARGUMENT"
     title = "Invalid argument"
 
 
@@ -47,6 +57,7 @@ class NotFoundError(ServiceError):
 
     status = 404
     code = "NOT_FOUND"
+    rpc_code = "NOT_FOUND"
     title = "Not found"
 
 
@@ -55,6 +66,7 @@ class ConcurrencyError(ServiceError):
 
     status = 409
     code = "CONFLICT"
+    rpc_code = "ABORTED"
     title = "Concurrent modification"
 
 
@@ -70,6 +82,7 @@ class DomainError(ServiceError):
 
     status = 422
     code = "DOMAIN_ERROR"
+    rpc_code = "FAILED_PRECONDITION"
     title = "Domain rule violated"
     retryable: bool = False
 
@@ -95,6 +108,7 @@ class NotImplementedRpcError(ServiceError):
 
     status = 501
     code = "NOT_IMPLEMENTED"
+    rpc_code = "UNIMPLEMENTED"
     title = "Not implemented"
 
     def __init__(self, rpc: str) -> None:
@@ -112,4 +126,31 @@ class DeadlineExceededError(ServiceError):
 
     status = 504
     code = "DEADLINE_EXCEEDED"
+    rpc_code = "DEADLINE_EXCEEDED"
     title = "Deadline exceeded"
+
+
+class IdempotencyKeyInUseError(ServiceError):
+    """A request with the same idempotency key is still being executed (HTTP 409).
+
+    draft-ietf-httpapi-idempotency-key-header, section 2.7: retry later; the
+    first request's answer will then be replayed.
+    """
+
+    status = 409
+    code = "IDEMPOTENCY_KEY_IN_USE"
+    rpc_code = "ABORTED"
+    title = "Idempotency key in use"
+
+
+class IdempotencyKeyMismatchError(ServiceError):
+    """The idempotency key was first used with another request (HTTP 422).
+
+    draft-ietf-httpapi-idempotency-key-header, section 2.7: a key must not be
+    reused with a different payload; use a new key for a new request.
+    """
+
+    status = 422
+    code = "IDEMPOTENCY_KEY_MISMATCH"
+    rpc_code = "FAILED_PRECONDITION"
+    title = "Idempotency key reused with another request"

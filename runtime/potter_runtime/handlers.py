@@ -1,6 +1,8 @@
 """Abstract bases for command and query handlers.
 
 Generated code subclasses these per RPC; scaffold files fill in ``handle``.
+The class variables carry the proto's potter options; the buses
+(``potter_runtime.bus``) read them to pick the middleware of each RPC.
 This module must not know about transports, buses or storage.
 """
 
@@ -19,9 +21,20 @@ class CommandHandler(ABC, Generic[RequestT, ResponseT]):
 
     Attributes:
         rpc_name: Proto RPC name (ClassVar str), e.g. ``"CreateItem"``.
+        aggregate_type: The aggregate the command changes (ClassVar str, e.g.
+            ``"Item"``); "" when unknown. Cached queries of that aggregate are
+            invalidated after the command.
+        idempotent: ``command.idempotent``: an idempotency key makes it run once (ClassVar bool).
+        is_async: ``command.async``: accepted at once, executed by a worker (ClassVar bool).
+        timeout_seconds: ``command.timeout_seconds``: the handler's deadline
+            (ClassVar float, seconds); 0 for none.
     """
 
     rpc_name: ClassVar[str] = ""
+    aggregate_type: ClassVar[str] = ""
+    idempotent: ClassVar[bool] = False
+    is_async: ClassVar[bool] = False
+    timeout_seconds: ClassVar[float] = 0
 
     @abstractmethod
     async def handle(self, request: RequestT) -> ResponseT:
@@ -43,9 +56,20 @@ class QueryHandler(ABC, Generic[RequestT, ResponseT]):
 
     Attributes:
         rpc_name: Proto RPC name (ClassVar str), e.g. ``"GetItem"``.
+        aggregate_type: The aggregate whose read model the query reads
+            (ClassVar str, e.g. ``"Item"``); "" when unknown, and then any
+            stored event invalidates its cached answers.
+        cacheable: ``query.cacheable``: answers are cached (ClassVar bool).
+        cache_ttl_seconds: ``query.cache_ttl_seconds``: how long a cached
+            answer is served (ClassVar int, seconds).
+        timeout_seconds: The handler's deadline (ClassVar float, seconds); 0 for none.
     """
 
     rpc_name: ClassVar[str] = ""
+    aggregate_type: ClassVar[str] = ""
+    cacheable: ClassVar[bool] = False
+    cache_ttl_seconds: ClassVar[int] = 0
+    timeout_seconds: ClassVar[float] = 0
 
     @abstractmethod
     async def handle(self, request: RequestT) -> ResponseT:

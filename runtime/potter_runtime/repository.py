@@ -12,9 +12,10 @@ from typing import Any, Generic, Protocol, TypeVar
 from pydantic import ValidationError
 
 from potter_runtime.aggregate import AggregateRoot
+from potter_runtime.bus.context import claimed_idempotency_key, current_context, record_append
 from potter_runtime.errors import NotFoundError
 from potter_runtime.messages import IGNORE_UNKNOWN_FIELDS, DomainEvent
-from potter_runtime.store import EventStore, NewEvent, Snapshot, StoredEvent
+from potter_runtime.store import EventMetadata, EventStore, NewEvent, Snapshot, StoredEvent
 from potter_runtime.store.snapshots import SnapshotPolicy, schema_fingerprint
 
 AggT = TypeVar("AggT", bound=AggregateRoot[Any])
@@ -162,7 +163,8 @@ class EventSourcedRepository(Generic[AggT]):
         Raises:
             ConcurrencyError: Another writer saved the aggregate since it was loaded.
         """
-        events = [_encode(event) for event in aggregate.pending_events]
+        metadata = _current_metadata()
+        events = [_encode(event, metadata) for event in aggregate.pending_events]
         if not events:
             return
         old_version = aggregate.version
@@ -176,6 +178,8 @@ class EventSourcedRepository(Generic[AggT]):
             deleted=self.state_projection and aggregate.deleted,
         )
         aggregate.mark_committed(version)
+        # Tells the bus which cached queries to invalidate once the command ends.
+        record_append(self.aggregate_class.aggregate_type, len(events))
         if (
             self.snapshots is not None
             and self.snapshots.is_due(old_version, version)
@@ -216,9 +220,23 @@ class EventSourcedRepository(Generic[AggT]):
         )
 
 
-def _encode(event: DomainEvent) -> NewEvent:
+def _current_metadata() -> EventMetadata:
+    """Return the ids of the dispatch being handled (``potter_runtime.bus``), empty outside one."""
+    context = current_context()
+    if context is None:
+        return EventMetadata()
+    return EventMetadata(
+        command_id=context.command_id,
+        correlation_id=context.correlation_id,
+        causation_id=context.command_id,  # the command caused its events
+        idempotency_key=claimed_idempotency_key(),
+    )
+
+
+def _encode(event: DomainEvent, metadata: EventMetadata) -> NewEvent:
     return NewEvent(
         event_type=event.event_type,
         event_version=event.event_version,
         payload=event.model_dump(mode="json", by_alias=True),
+        metadata=metadata,
     )

@@ -3,22 +3,30 @@
 Handlers cover the service's own ``ServiceError``s, request validation
 (FastAPI's ``RequestValidationError`` → 400 with one entry per bad field),
 the router's 404 and 405 (Starlette's ``HTTPException``) and unexpected
-exceptions (500). This module must not define routes or business logic;
-generated routers do that.
+exceptions (500). It also carries requests into the buses and answers back:
+``dispatch_context`` reads ``Idempotency-Key``, ``X-Request-ID`` and
+``traceparent`` into a ``DispatchContext``; ``send_reply`` writes
+``Idempotent-Replayed``, ``Cache-Control`` and ``Age``. This module must not
+define routes or business logic; generated routers do that.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from potter_runtime.bus.context import DispatchContext
+from potter_runtime.bus.core import Reply
 from potter_runtime.errors import DomainError, ServiceError
+
+T = TypeVar("T")
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -36,6 +44,7 @@ HTTP_CODES: Mapping[int, tuple[str, str]] = {
     429: ("RESOURCE_EXHAUSTED", "Too many requests"),
     500: ("INTERNAL", "Internal error"),
     503: ("UNAVAILABLE", "Unavailable"),
+    504: ("DEADLINE_EXCEEDED", "Deadline exceeded"),
 }
 
 
@@ -154,7 +163,9 @@ def field_violations(errors: Sequence[Mapping[str, Any]]) -> list[FieldViolation
 async def _handle_service_error(_request: Request, exc: Exception) -> JSONResponse:
     # Registered only for ServiceError, so the isinstance check always holds.
     error = exc if isinstance(exc, ServiceError) else ServiceError(str(exc))
-    return problem_response(problem_details(error))
+    # A replayed first answer to an idempotency key says so (draft-ietf-httpapi-idempotency-key-header).
+    headers = {IDEMPOTENT_REPLAYED: "true"} if error.replayed else None
+    return problem_response(problem_details(error), headers)
 
 
 async def _handle_validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -229,3 +240,98 @@ async def ndjson_response(stream: AsyncIterator[BaseModel]) -> StreamingResponse
             yield message.model_dump_json(by_alias=True).encode() + b"\n"
 
     return StreamingResponse(lines(), media_type=NDJSON)
+
+
+IDEMPOTENCY_KEY = "Idempotency-Key"
+IDEMPOTENT_REPLAYED = "Idempotent-Replayed"
+REQUEST_ID = "X-Request-ID"
+
+# W3C Trace Context, "traceparent Header": version-trace_id-parent_id-flags, lower-case hex.
+_TRACEPARENT = re.compile(r"^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+# A request id we echo into logs and events: visible ASCII, bounded.
+_REQUEST_ID = re.compile(r"^[\x21-\x7e]{1,200}$")
+
+
+def parse_traceparent(value: str | None) -> tuple[str, str] | None:
+    """Return ``(trace_id, parent_id)`` of a W3C ``traceparent`` header, or None if it is invalid.
+
+    W3C Trace Context: version ``ff`` and all-zero ids are invalid.
+    """
+    match = _TRACEPARENT.match((value or "").strip())
+    if match is None or match.group(1) == "ff":
+        return None
+    trace_id, parent_id = match.group(2), match.group(3)
+    if trace_id == "0" * 32 or parent_id == "0" * 16:
+        return None
+    return trace_id, parent_id
+
+
+def parse_idempotency_key(value: str | None) -> str | None:
+    """Return the key of an ``Idempotency-Key`` header, or None when absent.
+
+    draft-ietf-httpapi-idempotency-key-header makes the value a Structured
+    Field String (``"8e03978e-…"``, quoted); unquoted keys, as Stripe takes
+    them, are accepted too.
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+    return value
+
+
+def dispatch_context(request: Request) -> DispatchContext:
+    """Build the ``DispatchContext`` of a REST request from its headers.
+
+    - ``X-Request-ID`` (visible ASCII, at most 200 characters) → ``command_id``,
+      else a new UUID4 hex;
+    - ``traceparent`` (W3C Trace Context) → ``correlation_id`` = its trace id
+      and ``causation_id`` = its parent id; else ``X-Correlation-ID``; else
+      the command id;
+    - ``Idempotency-Key`` → ``idempotency_key``;
+    - every header → ``metadata`` (lower-case names).
+
+    Args:
+        request: The incoming request.
+    """
+    headers = request.headers
+    fields: dict[str, Any] = {"metadata": {name.lower(): value for name, value in headers.items()}}
+    request_id = headers.get(REQUEST_ID)
+    if request_id and _REQUEST_ID.match(request_id):
+        fields["command_id"] = request_id
+    trace = parse_traceparent(headers.get("traceparent"))
+    if trace is not None:
+        fields["correlation_id"], fields["causation_id"] = trace
+    elif headers.get("X-Correlation-ID"):
+        fields["correlation_id"] = headers["X-Correlation-ID"][:200]
+    fields["idempotency_key"] = parse_idempotency_key(headers.get(IDEMPOTENCY_KEY))
+    return DispatchContext(**fields)
+
+
+def reply_headers(reply: Reply[Any]) -> dict[str, str]:
+    """Return the response headers that describe how a bus answer was produced.
+
+    ``Idempotent-Replayed: true`` for a replayed first answer
+    (draft-ietf-httpapi-idempotency-key-header); for a cacheable query
+    ``Cache-Control: max-age=<ttl>`` and ``Age: <seconds>`` (RFC 9111
+    sections 5.2.2.1 and 5.1: the client computes freshness from both).
+    """
+    headers: dict[str, str] = {}
+    if reply.replayed:
+        headers[IDEMPOTENT_REPLAYED] = "true"
+    if reply.max_age_seconds is not None:
+        headers["Cache-Control"] = f"max-age={reply.max_age_seconds}"
+        headers["Age"] = str(int(reply.age_seconds))
+    return headers
+
+
+def send_reply(response: Response, reply: Reply[T], context: DispatchContext | None = None) -> T:
+    """Put ``reply_headers`` (and ``X-Request-ID`` = the command id) on ``response``; return the message.
+
+    For generated routes: ``return send_reply(response, await bus.dispatch(...), context)``.
+    """
+    response.headers.update(reply_headers(reply))
+    if context is not None:
+        response.headers[REQUEST_ID] = context.command_id
+    return reply.value

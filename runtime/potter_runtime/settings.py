@@ -29,6 +29,12 @@ class ServiceSettings(BaseSettings):
             PostgreSQL (env ``MIGRATIONS_DIR``); "" for the project's ``migrations/``.
         projection_poll_seconds: Pause of a caught-up named projection before it
             reads new events again (env ``PROJECTION_POLL_SECONDS``, seconds > 0).
+        redis_url: Redis for the query cache, shared by every replica (env
+            ``REDIS_URL``, e.g. ``redis://localhost:6379/0``); None keeps it in memory.
+        idempotency_key_ttl_seconds: How long an idempotency key and its first
+            answer are kept (env ``IDEMPOTENCY_KEY_TTL_SECONDS``, float > 0,
+            seconds; default 24 h, draft-ietf-httpapi-idempotency-key-header).
+        log_json: Log one JSON object per line (env ``LOG_JSON``, bool); False for plain text.
     """
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
@@ -41,6 +47,9 @@ class ServiceSettings(BaseSettings):
     snapshot_interval: int = Field(default=100, ge=0)
     migrations_dir: str = ""
     projection_poll_seconds: float = Field(default=0.2, gt=0)
+    redis_url: str | None = None
+    idempotency_key_ttl_seconds: float = Field(default=24 * 60 * 60, gt=0)
+    log_json: bool = True
 
     def snapshot_policy(self) -> SnapshotPolicy | None:
         """Return the repositories' snapshot policy, or None when snapshots are off."""

@@ -147,6 +147,24 @@ def test_settings_defaults_and_env(
     )
 
 
+def test_settings_of_the_buses(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("REDIS_URL", "IDEMPOTENCY_KEY_TTL_SECONDS", "LOG_JSON"):
+        monkeypatch.delenv(name, raising=False)
+    defaults = SimpleSettings()
+    assert (defaults.redis_url, defaults.idempotency_key_ttl_seconds, defaults.log_json) == (None, 86400, True)
+
+    monkeypatch.setenv("REDIS_URL", "redis://cache:6379/1")
+    monkeypatch.setenv("IDEMPOTENCY_KEY_TTL_SECONDS", "3600")
+    monkeypatch.setenv("LOG_JSON", "false")
+    configured = SimpleSettings()
+    assert (configured.redis_url, configured.idempotency_key_ttl_seconds, configured.log_json) == (
+        "redis://cache:6379/1",
+        3600,
+        False,
+    )
+
+
 def test_version() -> None:
     assert potter_runtime.__version__ == "0.1.0"
 

@@ -18,7 +18,14 @@ from potter_runtime.store import open_event_store
 
 from .store_contract import event
 
-RUNTIME_TABLES = {"events", "snapshots", "aggregate_states", "projection_checkpoints", "processed_events"}
+RUNTIME_TABLES = {
+    "events",
+    "snapshots",
+    "aggregate_states",
+    "projection_checkpoints",
+    "processed_events",
+    "idempotency_keys",
+}
 
 # The whole env.py a generated project needs.
 ENV_PY = """\

@@ -23,11 +23,14 @@ class EventMetadata:
         command_id: Id of the command whose handling recorded the event, if known.
         correlation_id: Id shared by every message of one business flow, if known.
         causation_id: Id of the message that directly caused the event, if known.
+        idempotency_key: The idempotency key the command was executed under, if
+            any: its events' commit is what makes the key "applied" (never run again).
     """
 
     command_id: str | None = None
     correlation_id: str | None = None
     causation_id: str | None = None
+    idempotency_key: str | None = None
 
     def to_json(self) -> dict[str, str]:
         """Return the set fields as a JSON object keyed by camelCase names."""
@@ -35,6 +38,7 @@ class EventMetadata:
             "commandId": self.command_id,
             "correlationId": self.correlation_id,
             "causationId": self.causation_id,
+            "idempotencyKey": self.idempotency_key,
         }
         return {key: value for key, value in pairs.items() if value is not None}
 
@@ -46,6 +50,7 @@ class EventMetadata:
             command_id=data.get("commandId"),
             correlation_id=data.get("correlationId"),
             causation_id=data.get("causationId"),
+            idempotency_key=data.get("idempotencyKey"),
         )
 
 

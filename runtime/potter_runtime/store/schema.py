@@ -104,3 +104,22 @@ processed_events_table = Table(
     Column("event_id", Uuid(), primary_key=True),
     Column("processed_at", DateTime(timezone=True), nullable=False),
 )
+
+# --- idempotency keys (potter_runtime.idempotency) --------------------------
+# One row per Idempotency-Key (draft-ietf-httpapi-idempotency-key-header): the
+# primary key is what lets exactly one of concurrent duplicates claim it (insert
+# first, never check-then-insert). ``result`` is NULL while the first request
+# runs; ``locked_until`` lets another take over a claim whose process died, unless
+# its events were committed (they carry the key in their metadata).
+idempotency_keys_table = Table(
+    "idempotency_keys",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("rpc", String(200), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("result", JsonObject, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("locked_until", DateTime(timezone=True), nullable=False),
+    # Purging expired keys scans by this column.
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+)

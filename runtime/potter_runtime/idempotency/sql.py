@@ -1,0 +1,187 @@
+"""``IdempotencyStore`` on the service's database (SQLite or PostgreSQL, SQLAlchemy 2 async).
+
+A claim is one statement: ``INSERT … ON CONFLICT (key) DO NOTHING
+RETURNING key`` (both dialects), so of concurrent duplicates exactly one
+inserts, whatever their timing; the rest read the row that won. An expired
+row, or an in-flight row whose lock ran out and that was not applied, is
+taken over by a conditional UPDATE, which again only one claimer can win.
+
+Cost: an idempotent command must stay close to a plain one (issue 14: at most
+1.2× its latency), so only the events' own transaction waits for the disk,
+and nothing is added to it: the events carry the key in their metadata.
+The claim, the stored result and a release are single autocommit statements
+on a pool of the store's own that does not wait for a flush (PostgreSQL
+``synchronous_commit = off``; SQLite ``synchronous = NORMAL`` in WAL mode). That is safe because both logs are
+sequential: the events' commit flushes every earlier record, the claim
+included. A crash can lose only a result written after the events; a claim
+whose lock ran out is then found "applied" by its events (a scan of their
+metadata, on that rare path only) and answers 409 instead of executing twice.
+This module holds all of the idempotency SQL; it must not know about buses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, delete, event, null, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from potter_runtime.idempotency.port import IdempotencyRecord
+from potter_runtime.store.schema import events_table as events
+from potter_runtime.store.schema import idempotency_keys_table as keys
+
+DAY_SECONDS = 24 * 60 * 60
+
+
+class SqlIdempotencyStore:
+    """Idempotency keys in the ``idempotency_keys`` table of the service's database.
+
+    Args:
+        engine: The event store's async engine (``event_store.engine``), SQLite
+            (aiosqlite) or PostgreSQL (asyncpg): keys live in the events'
+            database, whose metadata tells whether a key was applied.
+        ttl_seconds: How long a key is remembered after its first use (float,
+            seconds; default 24 h, as Stripe and the IETF draft's examples do).
+
+    Raises:
+        ValueError: The engine is neither SQLite nor PostgreSQL, or ``ttl_seconds`` <= 0.
+    """
+
+    def __init__(self, engine: AsyncEngine, *, ttl_seconds: float = DAY_SECONDS) -> None:
+        if engine.dialect.name not in ("sqlite", "postgresql"):
+            raise ValueError(f"idempotency keys need SQLite or PostgreSQL, not {engine.dialect.name}")
+        if ttl_seconds <= 0:
+            raise ValueError(f"ttl_seconds must be positive, got {ttl_seconds}")
+        self.engine = engine
+        self.ttl_seconds = ttl_seconds
+        self._postgres = engine.dialect.name == "postgresql"
+        self._insert = postgresql.insert if self._postgres else sqlite.insert
+        self._own_engine: AsyncEngine | None = None
+        if self._postgres:
+            # Its own small pool: autocommit, and commits that do not wait for the WAL flush.
+            # No pre-ping (a round trip per checkout): a dropped connection fails one
+            # statement, and SQLAlchemy then replaces the pool's connections.
+            self._own_engine = create_async_engine(
+                engine.url,
+                isolation_level="AUTOCOMMIT",
+                pool_size=5,
+                connect_args={"server_settings": {"synchronous_commit": "off"}},
+            )
+        elif engine.url.database not in (None, "", ":memory:"):
+            # Its own pool: autocommit, WAL + synchronous=NORMAL (commits do not fsync).
+            self._own_engine = create_async_engine(
+                engine.url, isolation_level="AUTOCOMMIT", connect_args={"timeout": 30}
+            )
+            event.listen(self._own_engine.sync_engine, "connect", _sqlite_unflushed)
+
+    @asynccontextmanager
+    async def _connect(self) -> AsyncIterator[AsyncConnection]:
+        """A connection whose statements each commit at once, without waiting for the disk."""
+        if self._own_engine is None:  # an in-memory SQLite database: one shared connection
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self._own_engine.connect() as conn:
+            yield conn
+
+    async def create_schema(self) -> None:
+        """Create the ``idempotency_keys`` table if missing."""
+        async with self.engine.begin() as conn:
+            await conn.run_sync(lambda sync: keys.create(sync, checkfirst=True))
+
+    async def close(self) -> None:
+        """Dispose of the store's own pool (the shared engine is the event store's to close)."""
+        if self._own_engine is not None:
+            await self._own_engine.dispose()
+
+    async def claim(self, key: str, rpc: str, fingerprint: str, *, lock_seconds: float) -> IdempotencyRecord | None:
+        """Claim ``key``, or return the record holding it; see ``IdempotencyStore.claim``."""
+        now = datetime.now(UTC)
+        values = {
+            "rpc": rpc,
+            "fingerprint": fingerprint,
+            "result": null(),
+            "created_at": now,
+            "locked_until": now + timedelta(seconds=lock_seconds),
+            "expires_at": now + timedelta(seconds=self.ttl_seconds),
+        }
+        async with self._connect() as conn:
+            inserted = await conn.execute(
+                self._insert(keys)
+                .values(key=key, **values)
+                .on_conflict_do_nothing(index_elements=["key"])
+                .returning(keys.c.key)
+            )
+            if inserted.first() is not None:
+                return None
+            # An expired key is forgotten: the WHERE lets one claimer win it.
+            expired = update(keys).where(keys.c.key == key, keys.c.expires_at <= now)
+            if (await conn.execute(expired.values(values).returning(keys.c.key))).first() is not None:
+                return None
+            row = (await conn.execute(select(keys).where(keys.c.key == key))).first()
+            if row is None:  # released between the statements: try again
+                return await self.claim(key, rpc, fingerprint, lock_seconds=lock_seconds)
+            record = _record(row)
+            if not (record.in_flight and record.locked_until <= now):
+                return record
+            # The claimer died (its lock ran out). Took it effect? Its events carry the key.
+            applied = select(events.c.position).where(events.c.metadata["idempotencyKey"].as_string() == key).limit(1)
+            if (await conn.execute(applied)).first() is not None:
+                return replace(record, applied=True)
+            dead = update(keys).where(
+                keys.c.key == key, keys.c.result.is_(None), keys.c.locked_until == row.locked_until
+            )
+            if (await conn.execute(dead.values(values).returning(keys.c.key))).first() is not None:
+                return None
+            return record
+
+    async def complete(self, key: str, result: dict[str, Any]) -> None:
+        """Store the result of the claim on ``key``."""
+        async with self._connect() as conn:
+            await conn.execute(update(keys).where(keys.c.key == key).values(result=result))
+
+    async def release(self, key: str) -> None:
+        """Delete the in-flight claim on ``key`` (a stored result stays)."""
+        async with self._connect() as conn:
+            await conn.execute(delete(keys).where(keys.c.key == key, keys.c.result.is_(None)))
+
+    async def get(self, key: str) -> IdempotencyRecord | None:
+        """Return the record of ``key``, or None when there is none (expired ones included)."""
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(keys).where(keys.c.key == key))).first()
+        return None if row is None else _record(row)
+
+    async def purge_expired(self) -> int:
+        """Delete keys past their expiry; return how many."""
+        async with self._connect() as conn:
+            deleted = await conn.execute(delete(keys).where(keys.c.expires_at <= datetime.now(UTC)))
+        return int(deleted.rowcount)
+
+
+def _sqlite_unflushed(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _record(row: Row[Any]) -> IdempotencyRecord:
+    return IdempotencyRecord(
+        key=row.key,
+        rpc=row.rpc,
+        fingerprint=row.fingerprint,
+        result=row.result,
+        created_at=_as_utc(row.created_at),
+        locked_until=_as_utc(row.locked_until),
+        expires_at=_as_utc(row.expires_at),
+    )
+
+
+def _as_utc(value: datetime) -> datetime:
+    # SQLite drops the offset on DateTime(timezone=True); values were written in UTC.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

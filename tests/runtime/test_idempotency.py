@@ -1,0 +1,306 @@
+"""Idempotent commands (draft-ietf-httpapi-idempotency-key-header) on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from potter_runtime.bus import CommandBus, DispatchContext, IdempotencyMiddleware, TimeoutMiddleware
+from potter_runtime.errors import (
+    DeadlineExceededError,
+    DomainError,
+    IdempotencyKeyInUseError,
+    IdempotencyKeyMismatchError,
+    InvalidArgumentError,
+)
+from potter_runtime.idempotency import IdempotencyRecord, SqlIdempotencyStore, request_fingerprint
+from potter_runtime.repository import EventSourcedRepository
+from potter_runtime.store import EventMetadata, NewEvent, SqlAlchemyEventStore
+from potter_runtime.store.schema import idempotency_keys_table
+
+from .bus_handlers import CreateItemRequest, IdempotentCreateItemHandler, TimedCreateItemHandler
+from .items import Item
+
+pytestmark = pytest.mark.anyio
+
+RPC = "CreateItemOnce"
+
+
+def _key() -> DispatchContext:
+    return DispatchContext(idempotency_key=f"key-{uuid.uuid4()}")
+
+
+@pytest.fixture
+async def keys(sql_store: SqlAlchemyEventStore) -> AsyncIterator[SqlIdempotencyStore]:
+    idempotency_store = SqlIdempotencyStore(sql_store.engine)
+    yield idempotency_store
+    await idempotency_store.close()
+
+
+def _bus(
+    sql_store: SqlAlchemyEventStore, keys: SqlIdempotencyStore, **options: float
+) -> tuple[CommandBus, IdempotentCreateItemHandler]:
+    bus = CommandBus([IdempotencyMiddleware(keys, **options), TimeoutMiddleware()])
+    handler = IdempotentCreateItemHandler(EventSourcedRepository(sql_store, Item))
+    bus.register(handler)
+    return bus, handler
+
+
+async def test_twenty_concurrent_requests_with_one_key_execute_once_and_get_one_answer(
+    sql_store: SqlAlchemyEventStore, keys: SqlIdempotencyStore
+) -> None:
+    bus, handler = _bus(sql_store, keys)
+    handler.delay_seconds = 0.05  # the first is still running when the others arrive
+    context = _key()
+    request = CreateItemRequest(display_name="Once")  # no id: each execution would create a new item
+
+    replies = await asyncio.gather(*(bus.dispatch(RPC, request.model_copy(), context) for _ in range(20)))
+
+    assert handler.executions == 1
+    assert len({reply.value.item_id for reply in replies}) == 1
+    assert all(reply.value == replies[0].value for reply in replies)
+    assert sorted(reply.replayed for reply in replies) == [False] + [True] * 19
+    assert len(await sql_store.load("Item", replies[0].value.item_id)) == 1
+
+
+async def test_a_key_reused_with_another_request_is_refused(
+    sql_store: SqlAlchemyEventStore, keys: SqlIdempotencyStore
+) -> None:
+    bus, handler = _bus(sql_store, keys)
+    context = _key()
+    await bus.dispatch(RPC, CreateItemRequest(display_name="First"), context)
+
+    with pytest.raises(IdempotencyKeyMismatchError) as caught:
+        await bus.dispatch(RPC, CreateItemRequest(display_name="Second"), context)
+
+    assert (caught.value.status, caught.value.code) == (422, "IDEMPOTENCY_KEY_MISMATCH")
+    assert handler.executions == 1
+
+
+async def test_a_duplicate_while_the_first_runs_gets_409_then_the_replay(
+    sql_store: SqlAlchemyEventStore, keys: SqlIdempotencyStore
+) -> None:
+    bus, handler = _bus(sql_store, keys, wait_seconds=0.2)
+    handler.gate = asyncio.Event()
+    context = _key()
+    request = CreateItemRequest(display_name="Slow")
+    first = asyncio.create_task(bus.dispatch(RPC, request, context))
+    while handler.executions == 0:
+        await asyncio.sleep(0.01)
+
+    with pytest.raises(IdempotencyKeyInUseError) as caught:
+        await bus.dispatch(RPC, request, context)
+    assert (caught.value.status, caught.value.code) == (409, "IDEMPOTENCY_KEY_IN_USE")
+
+    handler.gate.set()
+    original = await first
+    replay = await bus.dispatch(RPC, request, context)
+    assert replay.value == original.value and replay.replayed and not original.replayed
+    assert handler.executions == 1
+
+
+async def test_a_final_error_is_stored_and_replayed(sql_store: SqlAlchemyEventStore, keys: SqlIdempotencyStore) -> None:
+    bus, handler = _bus(sql_store, keys)
+    context = _key()
+    request = CreateItemRequest(display_name="")
+
+    with pytest.raises(DomainError) as first:
+        await bus.dispatch(RPC, request, context)
+    with pytest.raises(DomainError) as replay:
+        await bus.dispatch(RPC, request, context)
+
+    assert handler.executions == 1
+    assert not first.value.replayed and replay.value.replayed
+    assert (replay.value.status, replay.value.code, replay.value.detail, replay.value.retryable) == (
+        422,
+        "BLANK_NAME",
+        "display_name must not be blank",
+        False,
+    )
+
+
+async def test_a_deadline_that_stored_nothing_releases_the_key_for_a_retry(
+    sql_store: SqlAlchemyEventStore, keys: SqlIdempotencyStore
+) -> None:
+    class Timed(IdempotentCreateItemHandler):
+        rpc_name = "TimedOnce"
+        timeout_seconds = 0.2
+
+    bus = CommandBus([IdempotencyMiddleware(keys), TimeoutMiddleware()])
+    handler = Timed(EventSourcedRepository(sql_store, Item))
+    bus.register(handler)
+    handler.gate = asyncio.Event()
+    context = _key()
+    request = CreateItemRequest(display_name="Late")
+
+    with pytest.raises(DeadlineExceededError):
+        await bus.dispatch("TimedOnce", request, context)
+    handler.gate.set()
+    retry = await bus.dispatch("TimedOnce", request, context)
+
+    assert handler.executions == 2 and not retry.replayed
+    assert (await bus.dispatch("TimedOnce", request, context)).value == retry.value
+
+
+async def test_an_expired_key_executes_again_and_is_purged(
+    sql_store: SqlAlchemyEventStore, keys: SqlIdempotencyStore
+) -> None:
+    bus, handler = _bus(sql_store, keys)
+    context = _key()
+    request = CreateItemRequest(display_name="Old")
+    first = await bus.dispatch(RPC, request, context)
+    await bus.aclose()  # results are stored after answering
+    record = await keys.get(str(context.idempotency_key))
+    assert record is not None and record.result is not None
+    assert timedelta(hours=23, minutes=59) < record.expires_at - record.created_at <= timedelta(hours=24)
+
+    await _expire(sql_store, str(context.idempotency_key))
+    second = await bus.dispatch(RPC, request, context)
+
+    assert handler.executions == 2 and not second.replayed and second.value.item_id != first.value.item_id
+    await _expire(sql_store, str(context.idempotency_key))
+    assert await keys.purge_expired() >= 1
+    assert await keys.get(str(context.idempotency_key)) is None
+
+
+async def _expire(sql_store: SqlAlchemyEventStore, key: str) -> None:
+    async with sql_store.engine.begin() as conn:
+        await conn.execute(
+            update(idempotency_keys_table)
+            .where(idempotency_keys_table.c.key == key)
+            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+
+
+async def test_a_claim_whose_lock_ran_out_is_taken_over(keys: SqlIdempotencyStore) -> None:
+    key = f"key-{uuid.uuid4()}"
+
+    assert await keys.claim(key, RPC, "f" * 64, lock_seconds=0) is None  # its process "died"
+    assert await keys.claim(key, RPC, "f" * 64, lock_seconds=60) is None  # taken over
+    held = await keys.claim(key, RPC, "f" * 64, lock_seconds=60)
+    assert held is not None and held.in_flight
+
+
+async def test_requests_without_a_key_always_execute(
+    sql_store: SqlAlchemyEventStore, keys: SqlIdempotencyStore
+) -> None:
+    bus, handler = _bus(sql_store, keys)
+    request = CreateItemRequest(display_name="Free")
+
+    await bus.dispatch(RPC, request)
+    await bus.dispatch(RPC, request)
+
+    assert handler.executions == 2
+
+
+async def test_an_oversized_key_is_an_invalid_argument(store: SqlAlchemyEventStore) -> None:
+    keys = SqlIdempotencyStore(store.engine)
+    bus, _handler = _bus(store, keys)
+
+    with pytest.raises(InvalidArgumentError, match="1 to 255"):
+        await bus.dispatch(RPC, CreateItemRequest(display_name="x"), DispatchContext(idempotency_key="k" * 256))
+    await keys.close()
+
+
+def test_the_fingerprint_is_canonical_json_of_rpc_and_request() -> None:
+    a = CreateItemRequest(item_id="1", display_name="A")
+    b = CreateItemRequest.model_validate({"display_name": "A", "item_id": "1"})
+
+    assert request_fingerprint("CreateItem", a) == request_fingerprint("CreateItem", b)
+    assert request_fingerprint("CreateItem", a) != request_fingerprint("RenameItem", a)
+    assert request_fingerprint("X", {"b": 1, "a": [1, 2]}) == request_fingerprint("X", {"a": [1, 2], "b": 1})
+
+
+async def test_events_carry_the_key_and_a_cancelled_append_releases_it(
+    sql_store: SqlAlchemyEventStore, keys: SqlIdempotencyStore
+) -> None:
+    class SlowOnce(TimedCreateItemHandler):
+        rpc_name = "SlowOnce"
+        idempotent = True
+
+    bus, _handler = _bus(sql_store, keys)
+    bus.register(SlowOnce(sql_store))
+    done, cut_short = _key(), _key()
+
+    reply = await bus.dispatch(RPC, CreateItemRequest(display_name="Applied"), done)
+    with pytest.raises(DeadlineExceededError):
+        await bus.dispatch("SlowOnce", CreateItemRequest(item_id=f"s-{uuid.uuid4()}", display_name="x"), cut_short)
+    await bus.aclose()
+
+    [event] = await sql_store.load("Item", reply.value.item_id)
+    assert event.metadata.idempotency_key == done.idempotency_key
+    stored = await keys.get(str(done.idempotency_key))
+    assert stored is not None and stored.result is not None
+    assert await keys.get(str(cut_short.idempotency_key)) is None
+
+
+async def test_an_applied_request_whose_answer_was_lost_never_runs_again(
+    sql_store: SqlAlchemyEventStore, keys: SqlIdempotencyStore
+) -> None:
+    bus, handler = _bus(sql_store, keys, wait_seconds=0.1)
+    context = _key()
+    request = CreateItemRequest(display_name="Lost")
+    key = str(context.idempotency_key)
+    # A process that claimed the key and committed the events, then died before storing the answer.
+    assert await keys.claim(key, RPC, request_fingerprint(RPC, request), lock_seconds=0) is None
+    event = NewEvent("item.created", 1, {"displayName": "Lost"}, metadata=EventMetadata(idempotency_key=key))
+    await sql_store.append("Item", f"lost-{uuid.uuid4()}", 0, [event])
+
+    with pytest.raises(IdempotencyKeyInUseError, match="applied, but its answer was lost"):
+        await bus.dispatch(RPC, request, context)
+    assert handler.executions == 0
+
+
+async def test_a_dead_claim_that_stored_no_event_is_taken_over(
+    sql_store: SqlAlchemyEventStore, keys: SqlIdempotencyStore
+) -> None:
+    bus, handler = _bus(sql_store, keys)
+    context = _key()
+    request = CreateItemRequest(display_name="Retried")
+    assert (
+        await keys.claim(str(context.idempotency_key), RPC, request_fingerprint(RPC, request), lock_seconds=0) is None
+    )
+
+    reply = await bus.dispatch(RPC, request, context)
+
+    assert handler.executions == 1 and not reply.replayed
+
+
+async def test_a_caller_gone_during_the_claim_does_not_hold_the_key(
+    sql_store: SqlAlchemyEventStore, keys: SqlIdempotencyStore
+) -> None:
+    claimed, proceed = asyncio.Event(), asyncio.Event()
+
+    class SlowClaims(SqlIdempotencyStore):
+        async def claim(self, *args: Any, **kwargs: Any) -> IdempotencyRecord | None:
+            record = await super().claim(*args, **kwargs)
+            claimed.set()
+            await proceed.wait()
+            return record
+
+    slow = SlowClaims(sql_store.engine)
+    bus = CommandBus([IdempotencyMiddleware(slow)])
+    bus.register(IdempotentCreateItemHandler(EventSourcedRepository(sql_store, Item)))
+    context = _key()
+    task = asyncio.create_task(bus.dispatch(RPC, CreateItemRequest(display_name="Gone"), context))
+    await claimed.wait()
+    assert await keys.get(str(context.idempotency_key)) is not None
+
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    proceed.set()
+    for _ in range(200):  # the release runs once the shielded claim ends
+        await bus.aclose()
+        if await keys.get(str(context.idempotency_key)) is None:
+            break
+        await asyncio.sleep(0.01)
+    await slow.close()
+
+    assert await keys.get(str(context.idempotency_key)) is None
