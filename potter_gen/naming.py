@@ -145,7 +145,7 @@ GENERATED_CODE_NAMES = frozenset(
     {
         "APIRouter", "AggregateRoot", "AliasChoices", "Annotated", "Any", "ApiError", "AsyncClient",
         "AsyncIterator", "Awaitable", "Callable", "ClassVar", "Client", "CommandHandler", "Container",
-        "ContainerDep", "Depends", "DomainError", "DomainEvent", "Duration", "EventSourcedRepository",
+        "ContainerDep", "Depends", "Exchange", "ExchangeDep", "DomainError", "DomainEvent", "Duration", "EventSourcedRepository",
         "EventStore", "FastAPI", "Field", "Int64", "Iterator", "Message", "NotImplementedRpcError", "Path", "ProtoEnum",
         "AnyMessage", "Bool", "Bytes", "Double", "EmptyValue", "FieldMask", "Float", "Int32", "Timestamp", "UInt32", "UInt64",
         "Query", "QueryHandler", "Repository", "Request", "RetryPolicy", "Route", "Self",
@@ -165,7 +165,7 @@ GENERATED_CODE_NAMES = frozenset(
 #: every REST route beside the query parameters taken from fields.
 MODEL_SCOPE_NAMES = GENERATED_CODE_NAMES | frozenset(
     "bool bytes dict float frozenset int list object set str tuple type"
-    " event_type event_version aggregate_type container".split()
+    " event_type event_version aggregate_type container exchange".split()
 )
 
 #: Names already held where an RPC's snake_case name goes: the routes module
@@ -173,7 +173,10 @@ MODEL_SCOPE_NAMES = GENERATED_CODE_NAMES | frozenset(
 #: `event_store`, `start`, `stop`) and the SDK's `Client`/`AsyncClient`
 #: (`close`, `aclose`, `errors`, `retry`).
 RPC_SCOPE_NAMES = frozenset(
-    "router get_container ndjson_response settings event_store start stop close aclose errors retry".split()
+    (
+        "router get_container ndjson_response settings event_store start stop close aclose errors retry"
+        " states read_models projections buses events migrations_dir rebuildable_projections"
+    ).split()
 )
 
 _STR_ATTRIBUTES = frozenset(dir(str)) | {"mro"}

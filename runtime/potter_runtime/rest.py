@@ -335,3 +335,36 @@ def send_reply(response: Response, reply: Reply[T], context: DispatchContext | N
     if context is not None:
         response.headers[REQUEST_ID] = context.command_id
     return reply.value
+
+
+class Exchange:
+    """One REST request and the response it will get, as a generated route's dependency.
+
+    Generated routes take ``exchange: Exchange = Depends(Exchange)`` (FastAPI
+    fills ``request`` and ``response``), so one parameter name carries both
+    whatever the RPC's own field names are.
+
+    Args:
+        request: The incoming request.
+        response: The response FastAPI will send (its headers can be set).
+    """
+
+    def __init__(self, request: Request, response: Response) -> None:
+        self.request = request
+        self.response = response
+        self.context = dispatch_context(request)
+
+    def send(self, reply: Reply[Any], response_type: type[T]) -> T:
+        """Put the reply's headers on the response (``send_reply``) and return its message.
+
+        Args:
+            reply: What the bus answered.
+            response_type: The RPC's response model: the route's return type.
+
+        Raises:
+            TypeError: The message is not a ``response_type`` (a handler registered for another RPC).
+        """
+        value = send_reply(self.response, reply, self.context)
+        if not isinstance(value, response_type):
+            raise TypeError(f"the bus answered {type(value).__name__}, not {response_type.__name__}")
+        return value

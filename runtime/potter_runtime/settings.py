@@ -35,6 +35,8 @@ class ServiceSettings(BaseSettings):
             answer are kept (env ``IDEMPOTENCY_KEY_TTL_SECONDS``, float > 0,
             seconds; default 24 h, draft-ietf-httpapi-idempotency-key-header).
         log_json: Log one JSON object per line (env ``LOG_JSON``, bool); False for plain text.
+        nats_url: NATS server with JetStream the outbox relay publishes events to
+            (env ``NATS_URL``, e.g. ``nats://127.0.0.1:4222``); None keeps events in the process.
     """
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
@@ -50,6 +52,7 @@ class ServiceSettings(BaseSettings):
     redis_url: str | None = None
     idempotency_key_ttl_seconds: float = Field(default=24 * 60 * 60, gt=0)
     log_json: bool = True
+    nats_url: str | None = None
 
     def snapshot_policy(self) -> SnapshotPolicy | None:
         """Return the repositories' snapshot policy, or None when snapshots are off."""

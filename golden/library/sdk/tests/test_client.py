@@ -40,11 +40,6 @@ CALLS: list[tuple[Callable[[LibraryClient], object], str, str]] = [
     ),
     (lambda c: c.list_books(ListBooksRequest()), "GET", "/api/v1/books"),
     (
-        lambda c: c.get_book_summary(GetBookSummaryRequest()),
-        "POST",
-        "/api/v1/books/get_book_summary",
-    ),
-    (
         lambda c: c.update_book(UpdateBookRequest(id="sample-id")),
         "PATCH",
         "/api/v1/books/sample-id",
@@ -67,6 +62,11 @@ CALLS: list[tuple[Callable[[LibraryClient], object], str, str]] = [
         "/api/v1/members/sample-id",
     ),
     (lambda c: c.list_members(ListMembersRequest()), "GET", "/api/v1/members"),
+    (
+        lambda c: c.get_book_summary(GetBookSummaryRequest()),
+        "POST",
+        "/api/v1/books/get_book_summary",
+    ),
 ]
 
 
@@ -86,11 +86,6 @@ ASYNC_CALLS: list[
     ),
     (lambda c: c.list_books(ListBooksRequest()), "GET", "/api/v1/books"),
     (
-        lambda c: c.get_book_summary(GetBookSummaryRequest()),
-        "POST",
-        "/api/v1/books/get_book_summary",
-    ),
-    (
         lambda c: c.update_book(UpdateBookRequest(id="sample-id")),
         "PATCH",
         "/api/v1/books/sample-id",
@@ -113,6 +108,11 @@ ASYNC_CALLS: list[
         "/api/v1/members/sample-id",
     ),
     (lambda c: c.list_members(ListMembersRequest()), "GET", "/api/v1/members"),
+    (
+        lambda c: c.get_book_summary(GetBookSummaryRequest()),
+        "POST",
+        "/api/v1/books/get_book_summary",
+    ),
 ]
 
 

@@ -96,17 +96,6 @@ class AsyncLibraryClient(AsyncClient):
             routes.LIST_BOOKS, request, ListBooksResponse, timeout=timeout
         )
 
-    async def get_book_summary(
-        self, request: GetBookSummaryRequest, *, timeout: float | None = None
-    ) -> BookSummary:
-        """A book's entry on the catalogue's front page, from the book_summary read model.
-
-        `POST /api/v1/books/get_book_summary` (query).
-        """
-        return await self._call(
-            routes.GET_BOOK_SUMMARY, request, BookSummary, timeout=timeout
-        )
-
     async def update_book(
         self, request: UpdateBookRequest, *, timeout: float | None = None
     ) -> UpdateBookResponse:
@@ -183,4 +172,15 @@ class AsyncLibraryClient(AsyncClient):
         """
         return await self._call(
             routes.LIST_MEMBERS, request, ListMembersResponse, timeout=timeout
+        )
+
+    async def get_book_summary(
+        self, request: GetBookSummaryRequest, *, timeout: float | None = None
+    ) -> BookSummary:
+        """A book's entry on the catalogue's front page, from the book_summary read model.
+
+        `POST /api/v1/books/get_book_summary` (query).
+        """
+        return await self._call(
+            routes.GET_BOOK_SUMMARY, request, BookSummary, timeout=timeout
         )

@@ -94,17 +94,6 @@ class LibraryClient(Client):
             routes.LIST_BOOKS, request, ListBooksResponse, timeout=timeout
         )
 
-    def get_book_summary(
-        self, request: GetBookSummaryRequest, *, timeout: float | None = None
-    ) -> BookSummary:
-        """A book's entry on the catalogue's front page, from the book_summary read model.
-
-        `POST /api/v1/books/get_book_summary` (query).
-        """
-        return self._call(
-            routes.GET_BOOK_SUMMARY, request, BookSummary, timeout=timeout
-        )
-
     def update_book(
         self, request: UpdateBookRequest, *, timeout: float | None = None
     ) -> UpdateBookResponse:
@@ -181,4 +170,15 @@ class LibraryClient(Client):
         """
         return self._call(
             routes.LIST_MEMBERS, request, ListMembersResponse, timeout=timeout
+        )
+
+    def get_book_summary(
+        self, request: GetBookSummaryRequest, *, timeout: float | None = None
+    ) -> BookSummary:
+        """A book's entry on the catalogue's front page, from the book_summary read model.
+
+        `POST /api/v1/books/get_book_summary` (query).
+        """
+        return self._call(
+            routes.GET_BOOK_SUMMARY, request, BookSummary, timeout=timeout
         )

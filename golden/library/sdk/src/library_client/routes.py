@@ -13,8 +13,6 @@ LIST_BOOKS = Route(
     "GET", "/api/v1/books", query=("page", "pageSize", "pageToken", "author")
 )
 """ListBooks: `GET /api/v1/books`."""
-GET_BOOK_SUMMARY = Route("POST", "/api/v1/books/get_book_summary", has_body=True)
-"""GetBookSummary: `POST /api/v1/books/get_book_summary`."""
 UPDATE_BOOK = Route("PATCH", "/api/v1/books/{id}", path_field="id", has_body=True)
 """UpdateBook: `PATCH /api/v1/books/{id}`."""
 DELETE_BOOK = Route("DELETE", "/api/v1/books/{id}", path_field="id")
@@ -29,3 +27,5 @@ GET_MEMBER = Route("GET", "/api/v1/members/{id}", path_field="id")
 """GetMember: `GET /api/v1/members/{id}`."""
 LIST_MEMBERS = Route("GET", "/api/v1/members", query=("pageSize",))
 """ListMembers: `GET /api/v1/members`."""
+GET_BOOK_SUMMARY = Route("POST", "/api/v1/books/get_book_summary", has_body=True)
+"""GetBookSummary: `POST /api/v1/books/get_book_summary`."""

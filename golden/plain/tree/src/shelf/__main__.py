@@ -9,6 +9,7 @@ import sys
 
 import uvicorn
 from potter_runtime.migrations import DatabaseNotAtHeadError, prepare_database
+from potter_runtime.observability.logs import configure_logging
 from potter_runtime.readmodels.replay import replay
 
 from shelf.application.read_models import metadata as read_model_metadata
@@ -24,6 +25,7 @@ def serve(settings: Settings) -> None:
         asyncio.run(_check_database(container))
     except DatabaseNotAtHeadError as exc:
         sys.exit(f"shelf: {exc}")
+    configure_logging(settings.log_level.upper(), json=settings.log_json)
     uvicorn.run(
         create_app(container),
         host=settings.host,

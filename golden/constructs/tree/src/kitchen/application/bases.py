@@ -33,15 +33,18 @@ class CreateDishHandlerBase(CommandHandler[CreateDishRequest, CreateDishResponse
     """Base of the CreateDish command handler (POST /api/v1/dishes)."""
 
     rpc_name: ClassVar[str] = "CreateDish"
+    aggregate_type: ClassVar[str] = "Dish"
 
-    def __init__(self, repository: DishRepository) -> None:
+    def __init__(self, repository: DishRepository, states: DishStates) -> None:
         self.repository = repository
+        self.states = states
 
 
 class GetDishHandlerBase(QueryHandler[GetDishRequest, Dish]):
     """Base of the GetDish query handler (GET /api/v1/dishes/{id})."""
 
     rpc_name: ClassVar[str] = "GetDish"
+    aggregate_type: ClassVar[str] = "Dish"
 
     def __init__(self, repository: DishRepository, states: DishStates) -> None:
         self.repository = repository
@@ -52,6 +55,7 @@ class ListDishesHandlerBase(QueryHandler[ListDishesRequest, ListDishesResponse])
     """Base of the ListDishes query handler (GET /api/v1/dishes)."""
 
     rpc_name: ClassVar[str] = "ListDishes"
+    aggregate_type: ClassVar[str] = "Dish"
 
     def __init__(self, repository: DishRepository, states: DishStates) -> None:
         self.repository = repository
@@ -62,6 +66,7 @@ class WatchDishesHandlerBase(ServerStreamHandler[ListDishesRequest, Dish]):
     """Base of the WatchDishes query handler (POST /api/v1/dishes/watch_dishes)."""
 
     rpc_name: ClassVar[str] = "WatchDishes"
+    aggregate_type: ClassVar[str] = "Dish"
     cacheable: ClassVar[bool] = False
     cache_ttl_seconds: ClassVar[int] = 0
 
@@ -80,6 +85,7 @@ class SearchDishesHandlerBase(QueryHandler[KitchenQuery, KitchenMessage]):
     """Base of the SearchDishes query handler (POST /api/v1/dishes/search_dishes)."""
 
     rpc_name: ClassVar[str] = "SearchDishes"
+    aggregate_type: ClassVar[str] = "Dish"
 
     def __init__(self, repository: DishRepository, states: DishStates) -> None:
         self.repository = repository
@@ -90,15 +96,18 @@ class SendEnvelopeHandlerBase(CommandHandler[Envelope, Empty]):
     """Base of the SendEnvelope command handler (POST /api/v1/envelopes/send_envelope)."""
 
     rpc_name: ClassVar[str] = "SendEnvelope"
+    aggregate_type: ClassVar[str] = "Envelope"
 
-    def __init__(self, repository: EnvelopeRepository) -> None:
+    def __init__(self, repository: EnvelopeRepository, states: EnvelopeStates) -> None:
         self.repository = repository
+        self.states = states
 
 
 class GetEnvelopeHandlerBase(QueryHandler[GetEnvelopeRequest, Envelope]):
     """Base of the GetEnvelope query handler (POST /api/v1/envelopes/get_envelope)."""
 
     rpc_name: ClassVar[str] = "GetEnvelope"
+    aggregate_type: ClassVar[str] = "Envelope"
 
     def __init__(self, repository: EnvelopeRepository, states: EnvelopeStates) -> None:
         self.repository = repository

@@ -44,18 +44,21 @@ class CreateBookHandlerBase(CommandHandler[CreateBookRequest, CreateBookResponse
     """Base of the CreateBook command handler (POST /api/v1/books)."""
 
     rpc_name: ClassVar[str] = "CreateBook"
+    aggregate_type: ClassVar[str] = "Book"
     is_async: ClassVar[bool] = False
     idempotent: ClassVar[bool] = True
     timeout_seconds: ClassVar[int] = 0
 
-    def __init__(self, repository: BookRepository) -> None:
+    def __init__(self, repository: BookRepository, states: BookStates) -> None:
         self.repository = repository
+        self.states = states
 
 
 class GetBookHandlerBase(QueryHandler[GetBookRequest, GetBookResponse]):
     """Base of the GetBook query handler (GET /api/v1/books/{id})."""
 
     rpc_name: ClassVar[str] = "GetBook"
+    aggregate_type: ClassVar[str] = "Book"
     cacheable: ClassVar[bool] = True
     cache_ttl_seconds: ClassVar[int] = 60
 
@@ -68,6 +71,7 @@ class ListBooksHandlerBase(QueryHandler[ListBooksRequest, ListBooksResponse]):
     """Base of the ListBooks query handler (GET /api/v1/books)."""
 
     rpc_name: ClassVar[str] = "ListBooks"
+    aggregate_type: ClassVar[str] = "Book"
     cacheable: ClassVar[bool] = False
     cache_ttl_seconds: ClassVar[int] = 0
 
@@ -76,64 +80,53 @@ class ListBooksHandlerBase(QueryHandler[ListBooksRequest, ListBooksResponse]):
         self.states = states
 
 
-class GetBookSummaryHandlerBase(QueryHandler[GetBookSummaryRequest, BookSummary]):
-    """Base of the GetBookSummary query handler (POST /api/v1/books/get_book_summary)."""
-
-    rpc_name: ClassVar[str] = "GetBookSummary"
-    cacheable: ClassVar[bool] = False
-    cache_ttl_seconds: ClassVar[int] = 0
-
-    def __init__(
-        self,
-        repository: BookRepository,
-        states: BookStates,
-        read_model: DocumentReadModel[BookSummary],
-    ) -> None:
-        self.repository = repository
-        self.states = states
-        self.read_model = read_model
-
-
 class UpdateBookHandlerBase(CommandHandler[UpdateBookRequest, UpdateBookResponse]):
     """Base of the UpdateBook command handler (PATCH /api/v1/books/{id})."""
 
     rpc_name: ClassVar[str] = "UpdateBook"
+    aggregate_type: ClassVar[str] = "Book"
     is_async: ClassVar[bool] = False
     idempotent: ClassVar[bool] = False
     timeout_seconds: ClassVar[int] = 0
 
-    def __init__(self, repository: BookRepository) -> None:
+    def __init__(self, repository: BookRepository, states: BookStates) -> None:
         self.repository = repository
+        self.states = states
 
 
 class DeleteBookHandlerBase(CommandHandler[DeleteBookRequest, DeleteBookResponse]):
     """Base of the DeleteBook command handler (DELETE /api/v1/books/{id})."""
 
     rpc_name: ClassVar[str] = "DeleteBook"
+    aggregate_type: ClassVar[str] = "Book"
     is_async: ClassVar[bool] = False
     idempotent: ClassVar[bool] = False
     timeout_seconds: ClassVar[int] = 0
 
-    def __init__(self, repository: BookRepository) -> None:
+    def __init__(self, repository: BookRepository, states: BookStates) -> None:
         self.repository = repository
+        self.states = states
 
 
 class BorrowBookHandlerBase(CommandHandler[BorrowBookRequest, BorrowBookResponse]):
     """Base of the BorrowBook command handler (POST /api/v1/books/borrow_book)."""
 
     rpc_name: ClassVar[str] = "BorrowBook"
+    aggregate_type: ClassVar[str] = "Book"
     is_async: ClassVar[bool] = False
     idempotent: ClassVar[bool] = False
     timeout_seconds: ClassVar[int] = 5
 
-    def __init__(self, repository: BookRepository) -> None:
+    def __init__(self, repository: BookRepository, states: BookStates) -> None:
         self.repository = repository
+        self.states = states
 
 
 class SearchBooksHandlerBase(QueryHandler[SearchBooksRequest, SearchBooksResponse]):
     """Base of the SearchBooks query handler (POST /api/v1/books/search_books)."""
 
     rpc_name: ClassVar[str] = "SearchBooks"
+    aggregate_type: ClassVar[str] = "Book"
 
     def __init__(self, repository: BookRepository, states: BookStates) -> None:
         self.repository = repository
@@ -146,18 +139,21 @@ class CreateMemberHandlerBase(
     """Base of the CreateMember command handler (POST /api/v1/members)."""
 
     rpc_name: ClassVar[str] = "CreateMember"
+    aggregate_type: ClassVar[str] = "Member"
     is_async: ClassVar[bool] = False
     idempotent: ClassVar[bool] = False
     timeout_seconds: ClassVar[int] = 0
 
-    def __init__(self, repository: MemberRepository) -> None:
+    def __init__(self, repository: MemberRepository, states: MemberStates) -> None:
         self.repository = repository
+        self.states = states
 
 
 class GetMemberHandlerBase(QueryHandler[GetMemberRequest, GetMemberResponse]):
     """Base of the GetMember query handler (GET /api/v1/members/{id})."""
 
     rpc_name: ClassVar[str] = "GetMember"
+    aggregate_type: ClassVar[str] = "Member"
 
     def __init__(self, repository: MemberRepository, states: MemberStates) -> None:
         self.repository = repository
@@ -168,7 +164,27 @@ class ListMembersHandlerBase(QueryHandler[ListMembersRequest, ListMembersRespons
     """Base of the ListMembers query handler (GET /api/v1/members)."""
 
     rpc_name: ClassVar[str] = "ListMembers"
+    aggregate_type: ClassVar[str] = "Member"
 
     def __init__(self, repository: MemberRepository, states: MemberStates) -> None:
         self.repository = repository
         self.states = states
+
+
+class GetBookSummaryHandlerBase(QueryHandler[GetBookSummaryRequest, BookSummary]):
+    """Base of the GetBookSummary query handler (POST /api/v1/books/get_book_summary)."""
+
+    rpc_name: ClassVar[str] = "GetBookSummary"
+    aggregate_type: ClassVar[str] = "Book"
+    cacheable: ClassVar[bool] = False
+    cache_ttl_seconds: ClassVar[int] = 0
+
+    def __init__(
+        self,
+        repository: BookRepository,
+        states: BookStates,
+        read_model: DocumentReadModel[BookSummary],
+    ) -> None:
+        self.repository = repository
+        self.states = states
+        self.read_model = read_model

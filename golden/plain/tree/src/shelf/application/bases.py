@@ -19,22 +19,30 @@ from shelf.application.messages import (
     UpdateShelfRequest,
 )
 from shelf.domain.models import Shelf
-from shelf.domain.repositories import AuthorRepository, ShelfRepository, ShelfStates
+from shelf.domain.repositories import (
+    AuthorRepository,
+    AuthorStates,
+    ShelfRepository,
+    ShelfStates,
+)
 
 
 class CreateShelfHandlerBase(CommandHandler[CreateShelfRequest, Shelf]):
     """Base of the CreateShelf command handler (POST /api/v1/shelfs)."""
 
     rpc_name: ClassVar[str] = "CreateShelf"
+    aggregate_type: ClassVar[str] = "Shelf"
 
-    def __init__(self, repository: ShelfRepository) -> None:
+    def __init__(self, repository: ShelfRepository, states: ShelfStates) -> None:
         self.repository = repository
+        self.states = states
 
 
 class GetShelfHandlerBase(QueryHandler[GetShelfRequest, Shelf]):
     """Base of the GetShelf query handler (GET /api/v1/shelfs/{id})."""
 
     rpc_name: ClassVar[str] = "GetShelf"
+    aggregate_type: ClassVar[str] = "Shelf"
 
     def __init__(self, repository: ShelfRepository, states: ShelfStates) -> None:
         self.repository = repository
@@ -51,18 +59,22 @@ class UpdateShelfHandlerBase(CommandHandler[UpdateShelfRequest, Shelf]):
     """Base of the UpdateShelf command handler (PATCH /api/v1/shelfs/{id})."""
 
     rpc_name: ClassVar[str] = "UpdateShelf"
+    aggregate_type: ClassVar[str] = "Shelf"
 
-    def __init__(self, repository: ShelfRepository) -> None:
+    def __init__(self, repository: ShelfRepository, states: ShelfStates) -> None:
         self.repository = repository
+        self.states = states
 
 
 class DeleteShelfHandlerBase(CommandHandler[DeleteShelfRequest, DeleteShelfResponse]):
     """Base of the DeleteShelf command handler (DELETE /api/v1/shelfs/{id})."""
 
     rpc_name: ClassVar[str] = "DeleteShelf"
+    aggregate_type: ClassVar[str] = "Shelf"
 
-    def __init__(self, repository: ShelfRepository) -> None:
+    def __init__(self, repository: ShelfRepository, states: ShelfStates) -> None:
         self.repository = repository
+        self.states = states
 
 
 class CreateAuthorHandlerBase(
@@ -71,6 +83,8 @@ class CreateAuthorHandlerBase(
     """Base of the CreateAuthor command handler (POST /api/v1/authors)."""
 
     rpc_name: ClassVar[str] = "CreateAuthor"
+    aggregate_type: ClassVar[str] = "Author"
 
-    def __init__(self, repository: AuthorRepository) -> None:
+    def __init__(self, repository: AuthorRepository, states: AuthorStates) -> None:
         self.repository = repository
+        self.states = states

@@ -27,6 +27,7 @@ class GetProductHandlerBase(QueryHandler[GetProductRequest, GetProductResponse])
     """Base of the GetProduct query handler (GET /api/v1/products/{id})."""
 
     rpc_name: ClassVar[str] = "GetProduct"
+    aggregate_type: ClassVar[str] = "Product"
     cacheable: ClassVar[bool] = True
     cache_ttl_seconds: ClassVar[int] = 300
 
@@ -45,6 +46,7 @@ class ListProductsHandlerBase(QueryHandler[ListProductsRequest, ListProductsResp
     """Base of the ListProducts query handler (GET /api/v1/products)."""
 
     rpc_name: ClassVar[str] = "ListProducts"
+    aggregate_type: ClassVar[str] = "Product"
     cacheable: ClassVar[bool] = True
     cache_ttl_seconds: ClassVar[int] = 60
 
@@ -59,12 +61,14 @@ class CreateProductHandlerBase(
     """Base of the CreateProduct command handler (POST /api/v1/products)."""
 
     rpc_name: ClassVar[str] = "CreateProduct"
+    aggregate_type: ClassVar[str] = "Product"
     is_async: ClassVar[bool] = True
     idempotent: ClassVar[bool] = True
     timeout_seconds: ClassVar[int] = 30
 
-    def __init__(self, repository: ProductRepository) -> None:
+    def __init__(self, repository: ProductRepository, states: ProductStates) -> None:
         self.repository = repository
+        self.states = states
 
 
 class UpdateProductHandlerBase(
@@ -73,12 +77,14 @@ class UpdateProductHandlerBase(
     """Base of the UpdateProduct command handler (PATCH /api/v1/products/{id})."""
 
     rpc_name: ClassVar[str] = "UpdateProduct"
+    aggregate_type: ClassVar[str] = "Product"
     is_async: ClassVar[bool] = False
     idempotent: ClassVar[bool] = False
     timeout_seconds: ClassVar[int] = 0
 
-    def __init__(self, repository: ProductRepository) -> None:
+    def __init__(self, repository: ProductRepository, states: ProductStates) -> None:
         self.repository = repository
+        self.states = states
 
 
 class DeleteProductHandlerBase(
@@ -87,9 +93,11 @@ class DeleteProductHandlerBase(
     """Base of the DeleteProduct command handler (DELETE /api/v1/products/{id})."""
 
     rpc_name: ClassVar[str] = "DeleteProduct"
+    aggregate_type: ClassVar[str] = "Product"
     is_async: ClassVar[bool] = False
     idempotent: ClassVar[bool] = False
     timeout_seconds: ClassVar[int] = 0
 
-    def __init__(self, repository: ProductRepository) -> None:
+    def __init__(self, repository: ProductRepository, states: ProductStates) -> None:
         self.repository = repository
+        self.states = states

@@ -25,18 +25,21 @@ class CreateItemHandlerBase(CommandHandler[CreateItemRequest, CreateItemResponse
     """Base of the CreateItem command handler (POST /api/v1/items)."""
 
     rpc_name: ClassVar[str] = "CreateItem"
+    aggregate_type: ClassVar[str] = "Item"
     is_async: ClassVar[bool] = True
     idempotent: ClassVar[bool] = True
     timeout_seconds: ClassVar[int] = 30
 
-    def __init__(self, repository: ItemRepository) -> None:
+    def __init__(self, repository: ItemRepository, states: ItemStates) -> None:
         self.repository = repository
+        self.states = states
 
 
 class GetItemHandlerBase(QueryHandler[GetItemRequest, GetItemResponse]):
     """Base of the GetItem query handler (GET /api/v1/items/{id})."""
 
     rpc_name: ClassVar[str] = "GetItem"
+    aggregate_type: ClassVar[str] = "Item"
     cacheable: ClassVar[bool] = True
     cache_ttl_seconds: ClassVar[int] = 300
 
@@ -55,18 +58,21 @@ class UpdateItemHandlerBase(CommandHandler[UpdateItemRequest, UpdateItemResponse
     """Base of the UpdateItem command handler (PATCH /api/v1/items/{id})."""
 
     rpc_name: ClassVar[str] = "UpdateItem"
+    aggregate_type: ClassVar[str] = "Item"
     is_async: ClassVar[bool] = False
     idempotent: ClassVar[bool] = False
     timeout_seconds: ClassVar[int] = 0
 
-    def __init__(self, repository: ItemRepository) -> None:
+    def __init__(self, repository: ItemRepository, states: ItemStates) -> None:
         self.repository = repository
+        self.states = states
 
 
 class ListItemsHandlerBase(QueryHandler[ListItemsRequest, ListItemsResponse]):
     """Base of the ListItems query handler (GET /api/v1/items)."""
 
     rpc_name: ClassVar[str] = "ListItems"
+    aggregate_type: ClassVar[str] = "Item"
     cacheable: ClassVar[bool] = False
     cache_ttl_seconds: ClassVar[int] = 0
 

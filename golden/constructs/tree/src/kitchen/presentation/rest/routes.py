@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from potter_runtime.messages import Int32
-from potter_runtime.rest import PROBLEM_RESPONSES, ndjson_response
+from potter_runtime.rest import PROBLEM_RESPONSES, Exchange, ndjson_response
 
 from kitchen.application.messages import (
     CreateDishRequest,
@@ -36,36 +36,47 @@ def get_container(request: Request) -> Container:
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
+ExchangeDep = Annotated[Exchange, Depends(Exchange)]
 
 
 @router.post(
     "/api/v1/dishes", status_code=201, operation_id="CreateDish", tags=["Dish"]
 )
 async def create_dish(
-    body: CreateDishRequest, container: ContainerDep
+    body: CreateDishRequest, container: ContainerDep, exchange: ExchangeDep
 ) -> CreateDishResponse:
     """CreateDish."""
-    return await container.create_dish.handle(body)
+    return exchange.send(
+        await container.buses.commands.dispatch("CreateDish", body, exchange.context),
+        CreateDishResponse,
+    )
 
 
 @router.get(
     "/api/v1/dishes/{id}", status_code=200, operation_id="GetDish", tags=["Dish"]
 )
-async def get_dish(container: ContainerDep, id: str) -> Dish:
+async def get_dish(container: ContainerDep, exchange: ExchangeDep, id: str) -> Dish:
     """Gets one dish: \"\"\"quoted\"\"\", a \\ backslash, {{ jinja }} {% raw %}, ünïcode, 'single' and a final "quote" """
     request = GetDishRequest(id=id)
-    return await container.get_dish.handle(request)
+    return exchange.send(
+        await container.buses.queries.dispatch("GetDish", request, exchange.context),
+        Dish,
+    )
 
 
 @router.get("/api/v1/dishes", status_code=200, operation_id="ListDishes", tags=["Dish"])
 async def list_dishes(
     container: ContainerDep,
+    exchange: ExchangeDep,
     page_size: Annotated[Int32, Query(alias="pageSize")] = 0,
     kinds: Annotated[list[Kind] | None, Query(alias="kinds")] = None,
 ) -> ListDishesResponse:
     """ListDishes."""
     request = ListDishesRequest(page_size=page_size, kinds=kinds or [])
-    return await container.list_dishes.handle(request)
+    return exchange.send(
+        await container.buses.queries.dispatch("ListDishes", request, exchange.context),
+        ListDishesResponse,
+    )
 
 
 @router.post(
@@ -82,9 +93,14 @@ async def watch_dishes(
 
 
 @router.post("/api/v1/kitchens/import", status_code=200, operation_id="Import")
-async def import_(body: ImportRequest, container: ContainerDep) -> ImportResponse:
+async def import_(
+    body: ImportRequest, container: ContainerDep, exchange: ExchangeDep
+) -> ImportResponse:
     """Import."""
-    return await container.import_.handle(body)
+    return exchange.send(
+        await container.buses.commands.dispatch("Import", body, exchange.context),
+        ImportResponse,
+    )
 
 
 @router.post(
@@ -93,9 +109,14 @@ async def import_(body: ImportRequest, container: ContainerDep) -> ImportRespons
     operation_id="SearchDishes",
     tags=["Dish"],
 )
-async def search_dishes(body: KitchenQuery, container: ContainerDep) -> KitchenMessage:
+async def search_dishes(
+    body: KitchenQuery, container: ContainerDep, exchange: ExchangeDep
+) -> KitchenMessage:
     """Named like FastAPI's Query and potter's Message: generated as KitchenQuery, KitchenMessage."""
-    return await container.search_dishes.handle(body)
+    return exchange.send(
+        await container.buses.queries.dispatch("SearchDishes", body, exchange.context),
+        KitchenMessage,
+    )
 
 
 @router.post(
@@ -104,9 +125,14 @@ async def search_dishes(body: KitchenQuery, container: ContainerDep) -> KitchenM
     operation_id="SendEnvelope",
     tags=["Envelope"],
 )
-async def send_envelope(body: Envelope, container: ContainerDep) -> Empty:
+async def send_envelope(
+    body: Envelope, container: ContainerDep, exchange: ExchangeDep
+) -> Empty:
     """SendEnvelope."""
-    return await container.send_envelope.handle(body)
+    return exchange.send(
+        await container.buses.commands.dispatch("SendEnvelope", body, exchange.context),
+        Empty,
+    )
 
 
 @router.post(
@@ -115,6 +141,11 @@ async def send_envelope(body: Envelope, container: ContainerDep) -> Empty:
     operation_id="GetEnvelope",
     tags=["Envelope"],
 )
-async def get_envelope(body: GetEnvelopeRequest, container: ContainerDep) -> Envelope:
+async def get_envelope(
+    body: GetEnvelopeRequest, container: ContainerDep, exchange: ExchangeDep
+) -> Envelope:
     """GetEnvelope."""
-    return await container.get_envelope.handle(body)
+    return exchange.send(
+        await container.buses.queries.dispatch("GetEnvelope", body, exchange.context),
+        Envelope,
+    )

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from potter_runtime.messages import Int32
-from potter_runtime.rest import PROBLEM_RESPONSES
+from potter_runtime.rest import PROBLEM_RESPONSES, Exchange
 
 from library.application.messages import (
     BookSummary,
@@ -45,6 +45,7 @@ def get_container(request: Request) -> Container:
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
+ExchangeDep = Annotated[Exchange, Depends(Exchange)]
 
 
 @router.post(
@@ -55,24 +56,33 @@ ContainerDep = Annotated[Container, Depends(get_container)]
     tags=["Books"],
 )
 async def create_book(
-    body: CreateBookRequest, container: ContainerDep
+    body: CreateBookRequest, container: ContainerDep, exchange: ExchangeDep
 ) -> CreateBookResponse:
     """Add a book to the catalogue."""
-    return await container.create_book.handle(body)
+    return exchange.send(
+        await container.buses.commands.dispatch("CreateBook", body, exchange.context),
+        CreateBookResponse,
+    )
 
 
 @router.get(
     "/api/v1/books/{id}", status_code=200, operation_id="GetBook", tags=["Book"]
 )
-async def get_book(container: ContainerDep, id: str) -> GetBookResponse:
+async def get_book(
+    container: ContainerDep, exchange: ExchangeDep, id: str
+) -> GetBookResponse:
     """Get one book by id."""
     request = GetBookRequest(id=id)
-    return await container.get_book.handle(request)
+    return exchange.send(
+        await container.buses.queries.dispatch("GetBook", request, exchange.context),
+        GetBookResponse,
+    )
 
 
 @router.get("/api/v1/books", status_code=200, operation_id="ListBooks", tags=["Book"])
 async def list_books(
     container: ContainerDep,
+    exchange: ExchangeDep,
     page: Annotated[Int32, Query(alias="page")] = 0,
     page_size: Annotated[Int32, Query(alias="pageSize")] = 0,
     page_token: Annotated[str, Query(alias="pageToken")] = "",
@@ -82,40 +92,42 @@ async def list_books(
     request = ListBooksRequest(
         page=page, page_size=page_size, page_token=page_token, author=author
     )
-    return await container.list_books.handle(request)
-
-
-@router.post(
-    "/api/v1/books/get_book_summary",
-    status_code=200,
-    operation_id="GetBookSummary",
-    tags=["Book"],
-)
-async def get_book_summary(
-    body: GetBookSummaryRequest, container: ContainerDep
-) -> BookSummary:
-    """A book's entry on the catalogue's front page, from the book_summary read model."""
-    return await container.get_book_summary.handle(body)
+    return exchange.send(
+        await container.buses.queries.dispatch("ListBooks", request, exchange.context),
+        ListBooksResponse,
+    )
 
 
 @router.patch(
     "/api/v1/books/{id}", status_code=200, operation_id="UpdateBook", tags=["Book"]
 )
 async def update_book(
-    body: UpdateBookRequest, container: ContainerDep, id: str
+    body: UpdateBookRequest, container: ContainerDep, exchange: ExchangeDep, id: str
 ) -> UpdateBookResponse:
     """Change a book's title, author or number of copies."""
     request = body.model_copy(update={"id": id})
-    return await container.update_book.handle(request)
+    return exchange.send(
+        await container.buses.commands.dispatch(
+            "UpdateBook", request, exchange.context
+        ),
+        UpdateBookResponse,
+    )
 
 
 @router.delete(
     "/api/v1/books/{id}", status_code=200, operation_id="DeleteBook", tags=["Book"]
 )
-async def delete_book(container: ContainerDep, id: str) -> DeleteBookResponse:
+async def delete_book(
+    container: ContainerDep, exchange: ExchangeDep, id: str
+) -> DeleteBookResponse:
     """Remove a book from the catalogue."""
     request = DeleteBookRequest(id=id)
-    return await container.delete_book.handle(request)
+    return exchange.send(
+        await container.buses.commands.dispatch(
+            "DeleteBook", request, exchange.context
+        ),
+        DeleteBookResponse,
+    )
 
 
 @router.post(
@@ -125,12 +137,15 @@ async def delete_book(container: ContainerDep, id: str) -> DeleteBookResponse:
     tags=["Book"],
 )
 async def borrow_book(
-    body: BorrowBookRequest, container: ContainerDep
+    body: BorrowBookRequest, container: ContainerDep, exchange: ExchangeDep
 ) -> BorrowBookResponse:
     """Lend a copy of a book to a member. Fails with BookUnavailable when no
     copy is left.
     """
-    return await container.borrow_book.handle(body)
+    return exchange.send(
+        await container.buses.commands.dispatch("BorrowBook", body, exchange.context),
+        BorrowBookResponse,
+    )
 
 
 @router.post(
@@ -140,37 +155,73 @@ async def borrow_book(
     tags=["Book"],
 )
 async def search_books(
-    body: SearchBooksRequest, container: ContainerDep
+    body: SearchBooksRequest, container: ContainerDep, exchange: ExchangeDep
 ) -> SearchBooksResponse:
     """Find books whose title contains a text."""
-    return await container.search_books.handle(body)
+    return exchange.send(
+        await container.buses.queries.dispatch("SearchBooks", body, exchange.context),
+        SearchBooksResponse,
+    )
 
 
 @router.post(
     "/api/v1/members", status_code=201, operation_id="CreateMember", tags=["Member"]
 )
 async def create_member(
-    body: CreateMemberRequest, container: ContainerDep
+    body: CreateMemberRequest, container: ContainerDep, exchange: ExchangeDep
 ) -> CreateMemberResponse:
     """Register a new member."""
-    return await container.create_member.handle(body)
+    return exchange.send(
+        await container.buses.commands.dispatch("CreateMember", body, exchange.context),
+        CreateMemberResponse,
+    )
 
 
 @router.get(
     "/api/v1/members/{id}", status_code=200, operation_id="GetMember", tags=["Member"]
 )
-async def get_member(container: ContainerDep, id: str) -> GetMemberResponse:
+async def get_member(
+    container: ContainerDep, exchange: ExchangeDep, id: str
+) -> GetMemberResponse:
     """Get one member by id."""
     request = GetMemberRequest(id=id)
-    return await container.get_member.handle(request)
+    return exchange.send(
+        await container.buses.queries.dispatch("GetMember", request, exchange.context),
+        GetMemberResponse,
+    )
 
 
 @router.get(
     "/api/v1/members", status_code=200, operation_id="ListMembers", tags=["Member"]
 )
 async def list_members(
-    container: ContainerDep, page_size: Annotated[Int32, Query(alias="pageSize")] = 0
+    container: ContainerDep,
+    exchange: ExchangeDep,
+    page_size: Annotated[Int32, Query(alias="pageSize")] = 0,
 ) -> ListMembersResponse:
     """List members."""
     request = ListMembersRequest(page_size=page_size)
-    return await container.list_members.handle(request)
+    return exchange.send(
+        await container.buses.queries.dispatch(
+            "ListMembers", request, exchange.context
+        ),
+        ListMembersResponse,
+    )
+
+
+@router.post(
+    "/api/v1/books/get_book_summary",
+    status_code=200,
+    operation_id="GetBookSummary",
+    tags=["Book"],
+)
+async def get_book_summary(
+    body: GetBookSummaryRequest, container: ContainerDep, exchange: ExchangeDep
+) -> BookSummary:
+    """A book's entry on the catalogue's front page, from the book_summary read model."""
+    return exchange.send(
+        await container.buses.queries.dispatch(
+            "GetBookSummary", body, exchange.context
+        ),
+        BookSummary,
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from potter_runtime.rest import PROBLEM_RESPONSES
+from potter_runtime.rest import PROBLEM_RESPONSES, Exchange
 
 from shelf.application.messages import (
     CreateAuthorRequest,
@@ -32,58 +32,85 @@ def get_container(request: Request) -> Container:
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
+ExchangeDep = Annotated[Exchange, Depends(Exchange)]
 
 
 @router.post(
     "/api/v1/shelfs", status_code=201, operation_id="CreateShelf", tags=["Shelf"]
 )
-async def create_shelf(body: CreateShelfRequest, container: ContainerDep) -> Shelf:
+async def create_shelf(
+    body: CreateShelfRequest, container: ContainerDep, exchange: ExchangeDep
+) -> Shelf:
     """CreateShelf."""
-    return await container.create_shelf.handle(body)
+    return exchange.send(
+        await container.buses.commands.dispatch("CreateShelf", body, exchange.context),
+        Shelf,
+    )
 
 
 @router.get(
     "/api/v1/shelfs/{id}", status_code=200, operation_id="GetShelf", tags=["Shelf"]
 )
-async def get_shelf(container: ContainerDep, id: str) -> Shelf:
+async def get_shelf(container: ContainerDep, exchange: ExchangeDep, id: str) -> Shelf:
     """GetShelf."""
     request = GetShelfRequest(id=id)
-    return await container.get_shelf.handle(request)
+    return exchange.send(
+        await container.buses.queries.dispatch("GetShelf", request, exchange.context),
+        Shelf,
+    )
 
 
 @router.post("/api/v1/shelfs/list_shelves", status_code=200, operation_id="ListShelves")
 async def list_shelves(
-    body: ListShelvesRequest, container: ContainerDep
+    body: ListShelvesRequest, container: ContainerDep, exchange: ExchangeDep
 ) -> ListShelvesResponse:
     """ListShelves."""
-    return await container.list_shelves.handle(body)
+    return exchange.send(
+        await container.buses.queries.dispatch("ListShelves", body, exchange.context),
+        ListShelvesResponse,
+    )
 
 
 @router.patch(
     "/api/v1/shelfs/{id}", status_code=200, operation_id="UpdateShelf", tags=["Shelf"]
 )
 async def update_shelf(
-    body: UpdateShelfRequest, container: ContainerDep, id: str
+    body: UpdateShelfRequest, container: ContainerDep, exchange: ExchangeDep, id: str
 ) -> Shelf:
     """UpdateShelf."""
     request = body.model_copy(update={"id": id})
-    return await container.update_shelf.handle(request)
+    return exchange.send(
+        await container.buses.commands.dispatch(
+            "UpdateShelf", request, exchange.context
+        ),
+        Shelf,
+    )
 
 
 @router.delete(
     "/api/v1/shelfs/{id}", status_code=200, operation_id="DeleteShelf", tags=["Shelf"]
 )
-async def delete_shelf(container: ContainerDep, id: str) -> DeleteShelfResponse:
+async def delete_shelf(
+    container: ContainerDep, exchange: ExchangeDep, id: str
+) -> DeleteShelfResponse:
     """DeleteShelf."""
     request = DeleteShelfRequest(id=id)
-    return await container.delete_shelf.handle(request)
+    return exchange.send(
+        await container.buses.commands.dispatch(
+            "DeleteShelf", request, exchange.context
+        ),
+        DeleteShelfResponse,
+    )
 
 
 @router.post(
     "/api/v1/authors", status_code=201, operation_id="CreateAuthor", tags=["Author"]
 )
 async def create_author(
-    body: CreateAuthorRequest, container: ContainerDep
+    body: CreateAuthorRequest, container: ContainerDep, exchange: ExchangeDep
 ) -> CreateAuthorResponse:
     """CreateAuthor."""
-    return await container.create_author.handle(body)
+    return exchange.send(
+        await container.buses.commands.dispatch("CreateAuthor", body, exchange.context),
+        CreateAuthorResponse,
+    )

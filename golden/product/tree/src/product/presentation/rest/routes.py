@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from potter_runtime.messages import Double, Int32
-from potter_runtime.rest import PROBLEM_RESPONSES
+from potter_runtime.rest import PROBLEM_RESPONSES, Exchange
 
 from product.application.messages import (
     CreateProductRequest,
@@ -33,6 +33,7 @@ def get_container(request: Request) -> Container:
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
+ExchangeDep = Annotated[Exchange, Depends(Exchange)]
 
 
 @router.get(
@@ -41,10 +42,15 @@ ContainerDep = Annotated[Container, Depends(get_container)]
     operation_id="GetProduct",
     tags=["Product"],
 )
-async def get_product(container: ContainerDep, id: str) -> GetProductResponse:
+async def get_product(
+    container: ContainerDep, exchange: ExchangeDep, id: str
+) -> GetProductResponse:
     """Queries"""
     request = GetProductRequest(id=id)
-    return await container.get_product.handle(request)
+    return exchange.send(
+        await container.buses.queries.dispatch("GetProduct", request, exchange.context),
+        GetProductResponse,
+    )
 
 
 @router.get(
@@ -52,6 +58,7 @@ async def get_product(container: ContainerDep, id: str) -> GetProductResponse:
 )
 async def list_products(
     container: ContainerDep,
+    exchange: ExchangeDep,
     page: Annotated[Int32, Query(alias="page")] = 0,
     page_size: Annotated[Int32, Query(alias="pageSize")] = 0,
     category: Annotated[str, Query(alias="category")] = "",
@@ -66,17 +73,27 @@ async def list_products(
         min_price=min_price,
         max_price=max_price,
     )
-    return await container.list_products.handle(request)
+    return exchange.send(
+        await container.buses.queries.dispatch(
+            "ListProducts", request, exchange.context
+        ),
+        ListProductsResponse,
+    )
 
 
 @router.post(
     "/api/v1/products", status_code=201, operation_id="CreateProduct", tags=["Product"]
 )
 async def create_product(
-    body: CreateProductRequest, container: ContainerDep
+    body: CreateProductRequest, container: ContainerDep, exchange: ExchangeDep
 ) -> CreateProductResponse:
     """Mutations (Commands)"""
-    return await container.create_product.handle(body)
+    return exchange.send(
+        await container.buses.commands.dispatch(
+            "CreateProduct", body, exchange.context
+        ),
+        CreateProductResponse,
+    )
 
 
 @router.patch(
@@ -86,11 +103,16 @@ async def create_product(
     tags=["Product"],
 )
 async def update_product(
-    body: UpdateProductRequest, container: ContainerDep, id: str
+    body: UpdateProductRequest, container: ContainerDep, exchange: ExchangeDep, id: str
 ) -> UpdateProductResponse:
     """UpdateProduct."""
     request = body.model_copy(update={"id": id})
-    return await container.update_product.handle(request)
+    return exchange.send(
+        await container.buses.commands.dispatch(
+            "UpdateProduct", request, exchange.context
+        ),
+        UpdateProductResponse,
+    )
 
 
 @router.delete(
@@ -99,7 +121,14 @@ async def update_product(
     operation_id="DeleteProduct",
     tags=["Product"],
 )
-async def delete_product(container: ContainerDep, id: str) -> DeleteProductResponse:
+async def delete_product(
+    container: ContainerDep, exchange: ExchangeDep, id: str
+) -> DeleteProductResponse:
     """DeleteProduct."""
     request = DeleteProductRequest(id=id)
-    return await container.delete_product.handle(request)
+    return exchange.send(
+        await container.buses.commands.dispatch(
+            "DeleteProduct", request, exchange.context
+        ),
+        DeleteProductResponse,
+    )

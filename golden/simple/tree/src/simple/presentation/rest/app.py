@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from potter_runtime.observability.endpoints import database_check, operations_router
 from potter_runtime.rest import install_error_handlers
 
 from simple.bootstrap import Container
@@ -33,4 +34,9 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     install_error_handlers(app)
     app.include_router(router)
+    # /metrics (Prometheus), /healthz (the process) and /readyz (the database answers).
+    checks = {"database": database_check(container.event_store.engine)}
+    app.include_router(
+        operations_router(metrics=container.buses.metrics, checks=checks)
+    )
     return app

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from potter_runtime.messages import Int32
-from potter_runtime.rest import PROBLEM_RESPONSES
+from potter_runtime.rest import PROBLEM_RESPONSES, Exchange
 
 from simple.application.messages import (
     CreateItemRequest,
@@ -31,42 +31,60 @@ def get_container(request: Request) -> Container:
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
+ExchangeDep = Annotated[Exchange, Depends(Exchange)]
 
 
 @router.post("/api/v1/items", status_code=201, operation_id="CreateItem", tags=["Item"])
 async def create_item(
-    body: CreateItemRequest, container: ContainerDep
+    body: CreateItemRequest, container: ContainerDep, exchange: ExchangeDep
 ) -> CreateItemResponse:
     """CreateItem создает новый item"""
-    return await container.create_item.handle(body)
+    return exchange.send(
+        await container.buses.commands.dispatch("CreateItem", body, exchange.context),
+        CreateItemResponse,
+    )
 
 
 @router.get(
     "/api/v1/items/{id}", status_code=200, operation_id="GetItem", tags=["Item"]
 )
-async def get_item(container: ContainerDep, id: str) -> GetItemResponse:
+async def get_item(
+    container: ContainerDep, exchange: ExchangeDep, id: str
+) -> GetItemResponse:
     """GetItem получает item по ID"""
     request = GetItemRequest(id=id)
-    return await container.get_item.handle(request)
+    return exchange.send(
+        await container.buses.queries.dispatch("GetItem", request, exchange.context),
+        GetItemResponse,
+    )
 
 
 @router.patch(
     "/api/v1/items/{id}", status_code=200, operation_id="UpdateItem", tags=["Item"]
 )
 async def update_item(
-    body: UpdateItemRequest, container: ContainerDep, id: str
+    body: UpdateItemRequest, container: ContainerDep, exchange: ExchangeDep, id: str
 ) -> UpdateItemResponse:
     """UpdateItem обновляет item"""
     request = body.model_copy(update={"id": id})
-    return await container.update_item.handle(request)
+    return exchange.send(
+        await container.buses.commands.dispatch(
+            "UpdateItem", request, exchange.context
+        ),
+        UpdateItemResponse,
+    )
 
 
 @router.get("/api/v1/items", status_code=200, operation_id="ListItems", tags=["Item"])
 async def list_items(
     container: ContainerDep,
+    exchange: ExchangeDep,
     page: Annotated[Int32, Query(alias="page")] = 0,
     page_size: Annotated[Int32, Query(alias="pageSize")] = 0,
 ) -> ListItemsResponse:
     """ListItems возвращает список items"""
     request = ListItemsRequest(page=page, page_size=page_size)
-    return await container.list_items.handle(request)
+    return exchange.send(
+        await container.buses.queries.dispatch("ListItems", request, exchange.context),
+        ListItemsResponse,
+    )
