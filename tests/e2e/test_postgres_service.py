@@ -10,6 +10,10 @@ as a real process on a free port, driven over HTTP:
   versions are 1..n without a gap, the others got 409 problem+json;
 - `kill -9` during a stream of creates: after a restart every 201 the client
   saw is readable, and no aggregate is half-written;
+- 20 concurrent creates with one `Idempotency-Key` run once and get one
+  answer; the key with another body gets 422;
+- with `NATS_URL` (a nats-server of the test's own), every stored event
+  reaches JetStream once, with `Nats-Msg-Id` = its event id;
 - the generated project's own tests pass on PostgreSQL, and so does a property
   test (random commands, then `replay`, give exactly the live rows) that this
   module adds to them, on SQLite and on PostgreSQL.
@@ -36,6 +40,7 @@ from sqlalchemy import MetaData, text
 
 from examples.demo import free_port, wait_until_serving
 from tests.conftest import EXAMPLE_PROTO, POSTGRES_ADMIN_URL, REPO
+from tests.runtime.relay.conftest import NATS_SERVER, PrivateNats
 
 pytestmark = pytest.mark.e2e
 
@@ -77,15 +82,16 @@ def migrated(project: Path, fresh_postgres_url: str) -> str:
 class Service:
     """`python -m library` as a child process on a free port."""
 
-    def __init__(self, project: Path, database_url: str) -> None:
+    def __init__(self, project: Path, database_url: str, **settings: str) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "library"],
             cwd=project,
-            env=service_env(project, database_url, self.port),
+            env={**service_env(project, database_url, self.port), **settings},
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            # A file, not a pipe nobody reads: a full pipe would block the service's logging.
+            stderr=(project.parent / f"service-{self.port}.log").open("wb"),
         )
         wait_until_serving(self.base_url, self.process)
 
@@ -110,8 +116,8 @@ def serve(project: Path) -> Iterator[type[Service]]:
     started: list[Service] = []
 
     class Tracked(Service):
-        def __init__(self, project: Path, database_url: str) -> None:
-            super().__init__(project, database_url)
+        def __init__(self, project: Path, database_url: str, **settings: str) -> None:
+            super().__init__(project, database_url, **settings)
             started.append(self)
 
     yield Tracked
@@ -279,3 +285,104 @@ def test_generated_tests_and_replay_property(project: Path, postgres_url: str, b
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert "test_replay_property.py::test_replay_rebuilds_the_live_read_models PASSED" in result.stdout
+
+
+def test_one_idempotency_key_runs_one_create(serve: type[Service], project: Path, migrated: str) -> None:
+    """20 concurrent POSTs with one key: one book, 20 identical answers; the same key with another body is 422."""
+    service = serve(project, migrated)
+    headers = {"Idempotency-Key": '"e2e-key-1"'}
+    body = {"title": "Solaris", "author": "Lem", "copies": 2}
+
+    async def create_all() -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=service.base_url, timeout=60) as client:
+            return await asyncio.gather(*(client.post("/api/v1/books", json=body, headers=headers) for _ in range(20)))
+
+    responses = asyncio.run(create_all())
+    assert {r.status_code for r in responses} == {201}, [(r.status_code, r.text) for r in responses]
+    assert len({r.json()["bookId"] for r in responses}) == 1
+    assert sum(r.headers.get("Idempotent-Replayed") == "true" for r in responses) == 19
+    assert query(migrated, "SELECT count(*) FROM events") == [(1,)]
+    other = httpx.post(f"{service.base_url}/api/v1/books", json={**body, "title": "Eden"}, headers=headers)
+    assert other.status_code == 422 and other.json()["code"] == "IDEMPOTENCY_KEY_MISMATCH", other.text
+
+
+def test_events_reach_jetstream_once_with_their_ids(
+    serve: type[Service], project: Path, migrated: str, tmp_path: Path
+) -> None:
+    """With NATS_URL, the outbox relay publishes every stored event once, Nats-Msg-Id = its event id."""
+    nats = private_nats(tmp_path)
+    nats.start()
+    try:
+        service = serve(project, migrated, NATS_URL=nats.url)
+        with httpx.Client(base_url=service.base_url, timeout=10) as client:
+            for n in range(20):
+                assert client.post("/api/v1/books", json={"title": f"t{n}"}).status_code == 201
+        stored = {str(row[0]) for row in query(migrated, "SELECT event_id FROM events")}
+        received = asyncio.run(_jetstream_ids(nats.url, len(stored)))
+        assert sorted(received) == sorted(stored)
+    finally:
+        nats.stop()
+
+
+def private_nats(tmp_path: Path) -> PrivateNats:
+    """Return a nats-server of this test's own (not started); skip, or fail with CI=true, without the binary."""
+    if not Path(NATS_SERVER).exists():
+        reason = f"nats-server not found at {NATS_SERVER}; install it or set POTTER_TEST_NATS_SERVER"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return PrivateNats(store_dir=tmp_path / "nats")
+
+
+def test_a_broker_outage_loses_no_event(serve: type[Service], project: Path, migrated: str, tmp_path: Path) -> None:
+    """500 creates while NATS is down all succeed; once it is back, JetStream holds every event exactly once."""
+    nats = private_nats(tmp_path)
+    nats.start()
+    try:
+        service = serve(project, migrated, NATS_URL=nats.url)
+        with httpx.Client(base_url=service.base_url, timeout=10) as client:
+            assert client.post("/api/v1/books", json={"title": "before"}).status_code == 201
+            nats.stop()
+            statuses = [client.post("/api/v1/books", json={"title": f"t{n}"}).status_code for n in range(500)]
+        assert statuses == [201] * 500
+        nats.start()  # same port and store directory: the relay reconnects and catches up
+        stored = {str(row[0]) for row in query(migrated, "SELECT event_id FROM events")}
+        assert len(stored) == 501
+        received = asyncio.run(_jetstream_ids(nats.url, len(stored)))
+        assert sorted(received) == sorted(stored)
+    finally:
+        nats.stop()
+
+
+async def _jetstream_ids(url: str, expected: int) -> list[str]:
+    """Return the Nats-Msg-Id of every message on `library.events.>`, waiting up to 30 s for `expected` of them."""
+    import nats
+
+    client = await nats.connect(url)
+    try:
+        stream = client.jetstream()
+        deadline = time.monotonic() + 30
+        while True:  # the relay creates the stream with its first batch
+            try:
+                subscription = await stream.pull_subscribe("library.events.>")
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.2)
+        ids: list[str] = []
+        while len(ids) < expected and time.monotonic() < deadline:
+            try:
+                messages = await subscription.fetch(100, timeout=1)
+            except nats.errors.TimeoutError:
+                continue
+            for message in messages:
+                ids.append((message.headers or {}).get("Nats-Msg-Id", ""))
+                await message.ack()
+        try:
+            extra = await subscription.fetch(1, timeout=1)
+        except nats.errors.TimeoutError:
+            extra = []
+        return ids + ["(duplicate)" for _ in extra]
+    finally:
+        await client.close()
