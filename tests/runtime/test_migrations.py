@@ -22,6 +22,7 @@ RUNTIME_TABLES = {
     "events",
     "snapshots",
     "aggregate_states",
+    "aggregate_counts",
     "projection_checkpoints",
     "processed_events",
     "idempotency_keys",

@@ -22,6 +22,7 @@ from potter_runtime.aggregate import AggregateRoot
 from potter_runtime.messages import IGNORE_UNKNOWN_FIELDS
 from potter_runtime.readmodels.projections import Projection, ProjectionRunner
 from potter_runtime.store.port import StoredEvent
+from potter_runtime.store.schema import aggregate_counts_table as counts
 from potter_runtime.store.schema import aggregate_states_table as states
 from potter_runtime.store.schema import projection_checkpoints_table as checkpoints
 from potter_runtime.store.sql import SqlAlchemyEventStore, write_state
@@ -79,8 +80,10 @@ class StateProjection:
         await write_state(conn, event.aggregate_type, event.aggregate_id, event.version, state)
 
     async def reset(self, conn: AsyncConnection) -> None:
-        """Remove the rows of this projection's aggregate kinds."""
-        await conn.execute(delete(states).where(states.c.aggregate_type.in_(sorted(self.aggregate_classes))))
+        """Remove the rows of this projection's aggregate kinds, and their counts."""
+        kinds = sorted(self.aggregate_classes)
+        await conn.execute(delete(states).where(states.c.aggregate_type.in_(kinds)))
+        await conn.execute(delete(counts).where(counts.c.aggregate_type.in_(kinds)))
 
 
 async def replay(

@@ -20,6 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from potter_runtime.errors import NotFoundError
 from potter_runtime.messages import IGNORE_UNKNOWN_FIELDS
 from potter_runtime.readmodels.paging import Page, PageTokens, filter_json, page_size_of
+from potter_runtime.store.schema import aggregate_counts_table as counts
 from potter_runtime.store.schema import aggregate_states_table as states
 
 StateT = TypeVar("StateT", bound=BaseModel)
@@ -179,8 +180,17 @@ class StateReadModel(Generic[StateT]):
         return await self._select(query.limit(limit))
 
     async def count(self, *, filters: Mapping[str, object] | None = None) -> int:
-        """Return the number of live aggregates of this kind matching ``filters``."""
-        query = select(func.count()).select_from(states).where(*self._where(filter_json(filters)))
+        """Return the number of live aggregates of this kind matching ``filters``.
+
+        Without a filter that is set, one row of ``aggregate_counts`` (kept with
+        each append); with one, a count over the filter's index.
+        """
+        wanted = filter_json(filters)
+        if not wanted:
+            live = select(counts.c.live).where(counts.c.aggregate_type == self.aggregate_type)
+            async with self.engine.connect() as conn:
+                return int(await conn.scalar(live) or 0)
+        query = select(func.count()).select_from(states).where(*self._where(wanted))
         async with self.engine.connect() as conn:
             return int(await conn.scalar(query) or 0)
 

@@ -84,6 +84,16 @@ aggregate_states_table = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
+# How many live aggregates of each kind the state projection holds, kept with
+# each state row's insert or delete (same transaction, under the append lock), so
+# an unfiltered List's total is one row read however many aggregates there are.
+aggregate_counts_table = Table(
+    "aggregate_counts",
+    metadata,
+    Column("aggregate_type", String(200), primary_key=True),
+    Column("live", BigInteger, nullable=False),
+)
+
 # How far each named projection (potter_runtime.readmodels) has read events by position.
 projection_checkpoints_table = Table(
     "projection_checkpoints",

@@ -18,7 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from potter_runtime.errors import ConcurrencyError
 from potter_runtime.store.port import EventMetadata, NewEvent, Snapshot, StoredEvent
-from potter_runtime.store.schema import aggregate_states_table, events_table, metadata, snapshots_table
+from potter_runtime.store.schema import (
+    aggregate_counts_table,
+    aggregate_states_table,
+    events_table,
+    metadata,
+    snapshots_table,
+)
 
 
 class SqlAlchemyEventStore(ABC):
@@ -261,7 +267,7 @@ async def write_state(
     version: int,
     state: dict[str, Any] | None,
 ) -> None:
-    """Upsert an aggregate's row, or delete it when ``state`` is None (aggregate deleted).
+    """Upsert an aggregate's row, or delete it when ``state`` is None (aggregate deleted), keeping its kind's count.
 
     Must run in the transaction of the append that produced ``version``: the
     append lock held there makes this transaction the stream's only writer, so a
@@ -279,7 +285,9 @@ async def write_state(
         aggregate_states_table.c.aggregate_id == aggregate_id,
     )
     if state is None:
-        await conn.execute(delete(aggregate_states_table).where(*key))
+        removed = await conn.execute(delete(aggregate_states_table).where(*key))
+        if removed.rowcount == 1:
+            await _count(conn, aggregate_type, -1)
         return
     values = {"version": version, "state": state, "updated_at": datetime.now(UTC)}
     updated = await conn.execute(update(aggregate_states_table).where(*key).values(values))
@@ -287,6 +295,17 @@ async def write_state(
         await conn.execute(
             aggregate_states_table.insert().values(aggregate_type=aggregate_type, aggregate_id=aggregate_id, **values)
         )
+        await _count(conn, aggregate_type, 1)
+
+
+async def _count(conn: AsyncConnection, aggregate_type: str, change: int) -> None:
+    """Add ``change`` to the kind's live count (``aggregate_counts``), creating its row at the first aggregate."""
+    counts = aggregate_counts_table
+    changed = await conn.execute(
+        update(counts).where(counts.c.aggregate_type == aggregate_type).values(live=counts.c.live + change)
+    )
+    if changed.rowcount == 0:
+        await conn.execute(counts.insert().values(aggregate_type=aggregate_type, live=max(change, 0)))
 
 
 def _stored_event(row: Row[Any]) -> StoredEvent:

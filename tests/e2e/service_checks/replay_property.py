@@ -53,12 +53,14 @@ async def _execute(container: Container, script: list[Command]) -> None:
             pass  # not found, unavailable: refused commands store nothing
 
 
-async def _rows(container: Container) -> tuple[list[Any], list[Any]]:
+async def _rows(container: Container) -> tuple[list[Any], list[Any], list[Any]]:
     states = runtime_metadata.tables["aggregate_states"]
+    counts = runtime_metadata.tables["aggregate_counts"]
     async with container.event_store.engine.connect() as conn:
+        count_rows = (await conn.execute(select(counts.c.aggregate_type, counts.c.live).where(counts.c.live > 0).order_by(counts.c.aggregate_type))).all()
         state_rows = (await conn.execute(select(states.c.aggregate_type, states.c.aggregate_id, states.c.version, states.c.state).order_by(states.c.aggregate_id))).all()
         documents = (await conn.execute(select(book_summary_table.c.id, book_summary_table.c.document).order_by(book_summary_table.c.id))).all()
-    return [tuple(r) for r in state_rows], [tuple(r) for r in documents]
+    return [tuple(r) for r in state_rows], [tuple(r) for r in documents], [tuple(r) for r in count_rows]
 
 
 async def _example(container: Container, script: list[Command]) -> None:

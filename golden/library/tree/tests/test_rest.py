@@ -104,7 +104,7 @@ def test_get_book_summary_reads_read_model_book_summary(client: TestClient) -> N
     assert created.status_code == 201, created.text
     aggregate_id = created.json()["bookId"]
     deadline = (
-        time.monotonic() + 10
+        time.monotonic() + 30
     )  # the projection reads new events in the background
     while True:
         found = client.post(
