@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from potter_runtime import ConcurrencyError
+from potter_runtime.errors import InvalidArgumentError
 from potter_runtime.store import EventMetadata, NewEvent, Snapshot, StoredEvent
 from potter_runtime.store.schema import events_table
 from potter_runtime.store.sql import SqlAlchemyEventStore
@@ -181,6 +182,13 @@ class EventStoreContract:
         assert await store.load_snapshot("Order", "a") is None
         await store.save_snapshot(old)  # a late writer of an older snapshot
         assert await store.load_snapshot("Item", "a") == new
+
+    async def test_a_nul_character_is_refused_and_nothing_is_stored(self, store: SqlAlchemyEventStore) -> None:
+        """U+0000 in a payload, a key or the state is INVALID_ARGUMENT on every backend (PostgreSQL's jsonb cannot hold it)."""
+        for payload, state in (({"n": "a\x00b"}, None), ({"n": 1, "k\x00": 2}, None), ({"n": 1}, {"list": ["\x00"]})):
+            with pytest.raises(InvalidArgumentError, match="NUL character"):
+                await store.append("Item", "a", 0, [NewEvent("item.created", 1, payload)], state=state)
+        assert await store.load("Item", "a") == []
 
     async def test_concurrent_appends_at_one_version_exactly_one_wins(self, open_store: OpenStore) -> None:
         stores = [await open_store() for _ in range(8)]

@@ -30,6 +30,7 @@ def test_make_test_passes_the_makefile_services_and_ci_runs_the_readme_command()
     # A service that cannot be started stops `make test` only under CI=true; elsewhere its tests skip.
     assert '\tbash .ci/services $(SERVICES) || [ "$$CI" != true ]\n' in makefile
     services = re.search(r"^SERVICES :=(.*)$", makefile, re.M)
-    assert services is not None and services.group(1).split() == ["postgresql"]  # tests/runtime/test_store_postgres.py
+    # PostgreSQL: the store and e2e tests; NATS: the relay's; Redis: the query cache's.
+    assert services is not None and services.group(1).split() == ["postgresql", "nats", "redis"]
     assert re.search(r"^make test\b", readme, re.M)
     assert (REPO / ".ci" / "run").read_text().rstrip().endswith("\nmake test")

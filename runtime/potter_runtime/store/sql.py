@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Executable, Row, delete, func, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from potter_runtime.errors import ConcurrencyError
+from potter_runtime.errors import ConcurrencyError, InvalidArgumentError
 from potter_runtime.store.port import EventMetadata, NewEvent, Snapshot, StoredEvent
 from potter_runtime.store.schema import (
     aggregate_counts_table,
@@ -141,10 +141,17 @@ class SqlAlchemyEventStore(ABC):
         Raises:
             ConcurrencyError: The stream is not at ``expected_version``; the
                 caller's transaction must be rolled back.
+            InvalidArgumentError: A payload or the state holds a string with
+                U+0000, which PostgreSQL's jsonb cannot store (refused on every
+                backend, so a service behaves the same on each).
             sqlalchemy.exc.IntegrityError: An event id is already stored.
         """
         if not events:
             return expected_version
+        for event in events:
+            _check_storable(event.payload, f"event {event.event_type}")
+        if state is not None:
+            _check_storable(state, f"{aggregate_type} state")
         await self._lock_for_append(conn)
         current = await conn.scalar(
             select(func.coalesce(func.max(events_table.c.version), 0)).where(
@@ -296,6 +303,22 @@ async def write_state(
             aggregate_states_table.insert().values(aggregate_type=aggregate_type, aggregate_id=aggregate_id, **values)
         )
         await _count(conn, aggregate_type, 1)
+
+
+def _check_storable(value: Any, where: str) -> None:
+    """Raise InvalidArgumentError when a JSON value holds U+0000 in a string or key (jsonb rejects it)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise InvalidArgumentError(
+                f"{where}: a string holds the NUL character (U+0000), which cannot be stored; remove it"
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_storable(key, where)
+            _check_storable(item, where)
+    elif isinstance(value, list):
+        for item in value:
+            _check_storable(item, where)
 
 
 async def _count(conn: AsyncConnection, aggregate_type: str, change: int) -> None:
