@@ -162,3 +162,24 @@ def fresh_postgres_url(postgres_url: str) -> Iterator[str]:
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
     yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
     asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+REDIS_URL = os.environ.get("POTTER_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """URL of the test Redis; tests must put a random prefix before their keys."""
+    from redis import Redis
+
+    try:
+        with Redis.from_url(REDIS_URL, socket_connect_timeout=2) as client:
+            client.ping()
+    except Exception as exc:
+        reason = (
+            f"Redis at {REDIS_URL} is not usable ({type(exc).__name__}: {exc}); start it with `bash .ci/services redis`"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return REDIS_URL

@@ -13,7 +13,12 @@ as a real process on a free port, driven over HTTP:
 - 20 concurrent creates with one `Idempotency-Key` run once and get one
   answer; the key with another body gets 422;
 - with `NATS_URL` (a nats-server of the test's own), every stored event
-  reaches JetStream once, with `Nats-Msg-Id` = its event id;
+  reaches JetStream once, with `Nats-Msg-Id` = its event id, also when the
+  service is killed after its commits and before the relay published them;
+- a command slower than its `timeout_seconds` (held up inside its append's
+  transaction) gets 504 problem+json and stores nothing;
+- a cacheable query is a hit within its TTL, and fresh on every replica right
+  after an event of its aggregate (Redis);
 - the generated project's own tests pass on PostgreSQL, and so does a property
   test (random commands, then `replay`, give exactly the live rows) that this
   module adds to them, on SQLite and on PostgreSQL.
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -138,6 +144,21 @@ def query(url: str, sql: str) -> list[tuple[object, ...]]:
             await engine.dispose()
 
     return asyncio.run(fetch())
+
+
+def execute(url: str, sql: str) -> None:
+    """Run one statement on the database of `url` in a transaction of its own, and commit it."""
+    async def change() -> None:
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        engine = create_async_engine(url)
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(text(sql))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(change())
 
 
 def test_refuses_an_unmigrated_database_with_one_line(project: Path, fresh_postgres_url: str) -> None:
@@ -386,3 +407,112 @@ async def _jetstream_ids(url: str, expected: int) -> list[str]:
         return ids + ["(duplicate)" for _ in extra]
     finally:
         await client.close()
+
+
+def test_a_kill_between_commit_and_publish_loses_and_duplicates_nothing(
+    serve: type[Service], project: Path, migrated: str, tmp_path: Path
+) -> None:
+    """Events committed while NATS is down, then `kill -9` before the relay published them: the restart publishes each once."""
+    nats = private_nats(tmp_path)
+    nats.start()
+    try:
+        service = serve(project, migrated, NATS_URL=nats.url)
+        with httpx.Client(base_url=service.base_url, timeout=10) as client:
+            assert client.post("/api/v1/books", json={"title": "published"}).status_code == 201
+            asyncio.run(_jetstream_ids(nats.url, 1))  # the relay has published and checkpointed the first one
+            nats.stop()  # the failpoint: commits succeed, publishing cannot
+            statuses = [client.post("/api/v1/books", json={"title": f"pending {n}"}).status_code for n in range(50)]
+        assert statuses == [201] * 50
+        service.kill()
+        nats.start()
+        serve(project, migrated, NATS_URL=nats.url)
+        stored = {str(row[0]) for row in query(migrated, "SELECT event_id FROM events")}
+        assert len(stored) == 51
+        received = asyncio.run(_jetstream_ids(nats.url, len(stored)))
+        assert sorted(received) == sorted(stored)
+    finally:
+        nats.stop()
+
+
+# BorrowBook (`timeout_seconds: 5`) written as a user would: load, record, save.
+BORROW_HANDLER = '''"""BorrowBook command handler, written by the timeout test."""
+
+from __future__ import annotations
+
+from library.application.bases import BorrowBookHandlerBase
+from library.application.messages import BorrowBookRequest, BorrowBookResponse
+from library.domain.models import BookBorrowed
+
+
+class BorrowBookHandler(BorrowBookHandlerBase):
+    async def handle(self, request: BorrowBookRequest) -> BorrowBookResponse:
+        aggregate = await self.repository.get(request.book_id)
+        aggregate.record(BookBorrowed(book_id=aggregate.id, member_id=request.member_id))
+        await self.repository.save(aggregate)
+        return BorrowBookResponse(on_loan=1)
+'''
+
+
+def test_a_command_past_its_timeout_gets_504_and_stores_nothing(
+    serve: type[Service], project: Path, fresh_postgres_url: str, tmp_path: Path
+) -> None:
+    """BorrowBook held up inside its append's transaction past its 5 s: 504 problem+json, no event, state unchanged."""
+    copy = tmp_path / "library"
+    shutil.copytree(project, copy)
+    (copy / "src" / "library" / "application" / "commands" / "borrow_book.py").write_text(BORROW_HANDLER)
+    run([str(BIN / "alembic"), "upgrade", "heads"], copy, service_env(copy, fresh_postgres_url))
+    service = serve(copy, fresh_postgres_url)
+    with httpx.Client(base_url=service.base_url, timeout=30) as client:
+        book_id = client.post("/api/v1/books", json={"title": "Dune", "copies": 2}).json()["bookId"]
+        borrow = "/api/v1/books/borrow_book"
+        assert client.post(borrow, json={"bookId": book_id, "memberId": "m1"}).status_code == 200  # the handler works when not held up
+
+        async def borrow_while_the_state_row_is_locked() -> httpx.Response:
+            from sqlalchemy.ext.asyncio import create_async_engine
+
+            engine = create_async_engine(fresh_postgres_url)
+            try:
+                async with engine.begin() as conn:
+                    # The append inserts the event, then blocks on this row lock until the deadline cancels it.
+                    await conn.execute(text(f"SELECT 1 FROM aggregate_states WHERE aggregate_id = '{book_id}' FOR UPDATE"))
+                    async with httpx.AsyncClient(base_url=service.base_url, timeout=30) as async_client:
+                        return await async_client.post(borrow, json={"bookId": book_id, "memberId": "m2"})
+            finally:
+                await engine.dispose()
+
+        response = asyncio.run(borrow_while_the_state_row_is_locked())
+        assert response.status_code == 504, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["code"] == "DEADLINE_EXCEEDED"
+        versions = [row[0] for row in query(fresh_postgres_url, f"SELECT version FROM events WHERE aggregate_id = '{book_id}' ORDER BY version")]
+        assert versions == [1, 2]  # the create and the first borrow; nothing of the timed-out one
+        assert query(fresh_postgres_url, f"SELECT version FROM aggregate_states WHERE aggregate_id = '{book_id}'") == [(2,)]
+        # The service is not left stuck: the next borrow succeeds and gets the next version.
+        assert client.post(borrow, json={"bookId": book_id, "memberId": "m3"}).status_code == 200
+        assert query(fresh_postgres_url, f"SELECT max(version) FROM events WHERE aggregate_id = '{book_id}'") == [(3,)]
+
+
+def test_a_cached_query_is_a_hit_within_its_ttl_and_fresh_after_an_event_on_every_replica(
+    serve: type[Service], project: Path, migrated: str, redis_url: str
+) -> None:
+    """GetBook (cacheable, TTL 60 s) on two replicas sharing Redis: a change behind the service is not seen (a hit);
+    an update through one replica is seen at once by the other."""
+    # A Redis database of this test (1-15), so other runs' generation counters do not turn its hits into misses.
+    url = redis_url.rsplit("/", 1)[0] + f"/{random.randint(1, 15)}"
+    first, second = serve(project, migrated, REDIS_URL=url), serve(project, migrated, REDIS_URL=url)
+    book_id = httpx.post(f"{first.base_url}/api/v1/books", json={"title": "Dune", "copies": 1}).json()["bookId"]
+    path = f"/api/v1/books/{book_id}"
+
+    miss = httpx.get(second.base_url + path)
+    assert miss.status_code == 200 and miss.json()["book"]["title"] == "Dune"
+    assert miss.headers["Cache-Control"] == "max-age=60"
+    # Behind the service's back: a hit still answers the cached title, with its age.
+    execute(migrated, f"UPDATE aggregate_states SET state = jsonb_set(state, '{{title}}', '\"Changed\"') WHERE aggregate_id = '{book_id}'")
+    for replica in (first, second):
+        hit = httpx.get(replica.base_url + path)
+        assert hit.json()["book"]["title"] == "Dune", f"{replica.base_url} missed the cache"
+        assert hit.headers["Cache-Control"] == "max-age=60" and int(hit.headers["Age"]) >= 0
+    # An event of the book through one replica: both answer fresh right away.
+    assert httpx.patch(first.base_url + path, json={"title": "Dune Messiah"}).is_success
+    for replica in (second, first):
+        assert httpx.get(replica.base_url + path).json()["book"]["title"] == "Dune Messiah"

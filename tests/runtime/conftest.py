@@ -1,12 +1,11 @@
 """Shared fixtures for the runtime tests: anyio backend, SQLite files and a PostgreSQL database.
 
-PostgreSQL: the ``postgres_url`` and ``fresh_postgres_url`` fixtures live in
+PostgreSQL and Redis: the ``postgres_url``, ``fresh_postgres_url`` and ``redis_url`` fixtures live in
 ``tests/conftest.py``, shared with the end-to-end service tests.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -48,24 +47,3 @@ async def sql_store(sql_url: str) -> AsyncIterator[SqlAlchemyEventStore]:
     await event_store.create_schema()
     yield event_store
     await event_store.close()
-
-
-REDIS_URL = os.environ.get("POTTER_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> str:
-    """URL of the test Redis; tests must put a random prefix before their keys."""
-    from redis import Redis
-
-    try:
-        with Redis.from_url(REDIS_URL, socket_connect_timeout=2) as client:
-            client.ping()
-    except Exception as exc:
-        reason = (
-            f"Redis at {REDIS_URL} is not usable ({type(exc).__name__}: {exc}); start it with `bash .ci/services redis`"
-        )
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return REDIS_URL
