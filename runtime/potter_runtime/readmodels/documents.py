@@ -22,6 +22,7 @@ from potter_runtime.messages import IGNORE_UNKNOWN_FIELDS, DomainEvent
 from potter_runtime.readmodels.paging import Page, PageTokens, page_size_of
 from potter_runtime.store.port import StoredEvent
 from potter_runtime.store.schema import JsonObject
+from potter_runtime.store.sql import autocommit
 
 DocT = TypeVar("DocT", bound=BaseModel)
 
@@ -70,13 +71,14 @@ class DocumentReadModel(Generic[DocT]):
 
     def __init__(self, engine: AsyncEngine, table: Table, document_model: type[DocT]) -> None:
         self.engine = engine
+        self._reads = autocommit(engine)  # each read is one SELECT
         self.table = table
         self.document_model = document_model
         self._tokens = PageTokens(table.name)
 
     async def find(self, key: str) -> DocT | None:
         """Return the document stored under ``key``, or None."""
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             return await self.get_in(conn, key)
 
     async def get(self, key: str) -> DocT:
@@ -102,7 +104,7 @@ class DocumentReadModel(Generic[DocT]):
         query = select(self.table.c.id, self.table.c.document).order_by(self.table.c.id).limit(size + 1)
         if after is not None:
             query = query.where(self.table.c.id > after)
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             rows = (await conn.execute(query)).all()
         token = self._tokens.encode(rows[size - 1].id, {}) if len(rows) > size else ""
         return Page([self._decode(row.document) for row in rows[:size]], token)
@@ -133,7 +135,7 @@ class DocumentReadModel(Generic[DocT]):
 
     async def rows(self) -> dict[str, dict[str, Any]]:
         """Return every document as JSON, by key (for checks and tests; reads the whole table)."""
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             rows = (await conn.execute(select(self.table.c.id, self.table.c.document))).all()
         return {row.id: dict(row.document) for row in rows}
 

@@ -22,6 +22,7 @@ from potter_runtime.messages import IGNORE_UNKNOWN_FIELDS
 from potter_runtime.readmodels.paging import Page, PageTokens, filter_json, page_size_of
 from potter_runtime.store.schema import aggregate_counts_table as counts
 from potter_runtime.store.schema import aggregate_states_table as states
+from potter_runtime.store.sql import autocommit
 
 StateT = TypeVar("StateT", bound=BaseModel)
 
@@ -89,6 +90,7 @@ class StateReadModel(Generic[StateT]):
 
     def __init__(self, engine: AsyncEngine, aggregate_type: str, state_model: type[StateT]) -> None:
         self.engine = engine
+        self._reads = autocommit(engine)  # each read is one SELECT
         self.aggregate_type = aggregate_type
         self.state_model = state_model
         self._tokens = PageTokens(f"state:{aggregate_type}")
@@ -98,7 +100,7 @@ class StateReadModel(Generic[StateT]):
         query = select(states).where(
             states.c.aggregate_type == self.aggregate_type, states.c.aggregate_id == aggregate_id
         )
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             row = (await conn.execute(query)).first()
         return None if row is None else self._view(row)
 
@@ -188,10 +190,10 @@ class StateReadModel(Generic[StateT]):
         wanted = filter_json(filters)
         if not wanted:
             live = select(counts.c.live).where(counts.c.aggregate_type == self.aggregate_type)
-            async with self.engine.connect() as conn:
+            async with self._reads.connect() as conn:
                 return int(await conn.scalar(live) or 0)
         query = select(func.count()).select_from(states).where(*self._where(wanted))
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             return int(await conn.scalar(query) or 0)
 
     def _where(self, filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
@@ -204,7 +206,7 @@ class StateReadModel(Generic[StateT]):
         return select(states).where(*self._where(filters)).order_by(states.c.aggregate_id)
 
     async def _select(self, query: Any) -> list[StateView[StateT]]:
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             rows: Sequence[Row[Any]] = (await conn.execute(query)).all()
         return [self._view(row) for row in rows]
 
