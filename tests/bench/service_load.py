@@ -217,7 +217,9 @@ def measure_interleaved(targets: list[Target], seconds: float, runs: int, *, war
     failed: dict[int, str] = {}
     probes: list[float] = []
     for index, target in enumerate(targets):
-        latency = probe(target.url, method=target.method, expect_items=target.expect_items, idempotent=target.idempotent)
+        latency = probe(
+            target.url, method=target.method, expect_items=target.expect_items, idempotent=target.idempotent
+        )
         probes.append(latency)
         if latency > probe_limit(seconds):
             note = (
