@@ -72,6 +72,11 @@ __all__ = [
 #: newer service or an older event with more fields still parses.
 IGNORE_UNKNOWN_FIELDS: Mapping[str, bool] = {"ignore_unknown_fields": True}
 
+#: ``IGNORE_UNKNOWN_FIELDS`` for JSON this service stored itself from validated
+#: messages (state rows, read-model documents): the unpaired-surrogate check is
+#: skipped, as no such text got in (validation refuses it; jsonb cannot hold it).
+STORED_JSON: Mapping[str, bool] = {"ignore_unknown_fields": True, "stored": True}
+
 
 def check_oneof(message: BaseModel, oneof: str, fields: Sequence[str]) -> None:
     """Raise ValueError when more than one field of a proto ``oneof`` is set.
@@ -191,13 +196,14 @@ class Message(BaseModel):
             return data
         names = cls._input_names()
         ignore_unknown = bool(info.context and info.context.get("ignore_unknown_fields"))
+        stored = bool(info.context and info.context.get("stored"))
         last_key: dict[str, str] = {}
         for key in data:
             if key in names:
                 last_key[names[key]] = key
         result = {}
         for key, value in data.items():
-            if _has_unpaired_surrogate(key) or _has_unpaired_surrogate(value):
+            if not stored and (_has_unpaired_surrogate(key) or _has_unpaired_surrogate(value)):
                 # JSON text may escape half a UTF-16 pair ("\ud800"); protobuf refuses it, UTF-8 cannot hold it.
                 raise ValueError(f"field {key!r} holds text with an unpaired UTF-16 surrogate")
             name = names.get(key)

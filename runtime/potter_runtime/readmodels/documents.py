@@ -18,7 +18,7 @@ from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, de
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from potter_runtime.errors import NotFoundError
-from potter_runtime.messages import IGNORE_UNKNOWN_FIELDS, DomainEvent
+from potter_runtime.messages import STORED_JSON, DomainEvent
 from potter_runtime.readmodels.paging import Page, PageTokens, page_size_of
 from potter_runtime.store.port import StoredEvent
 from potter_runtime.store.schema import JsonObject
@@ -141,7 +141,7 @@ class DocumentReadModel(Generic[DocT]):
 
     def _decode(self, data: Mapping[str, Any]) -> DocT:
         # A document written before a field was removed from the proto must still load.
-        return self.document_model.model_validate(data, context=IGNORE_UNKNOWN_FIELDS)
+        return self.document_model.model_validate(data, context=STORED_JSON)
 
 
 class DocumentProjection(Generic[DocT]):
@@ -175,7 +175,7 @@ class DocumentProjection(Generic[DocT]):
         if entry is None:
             return
         event_class, method = entry
-        decoded = event_class.model_validate(event.payload, context=IGNORE_UNKNOWN_FIELDS)
+        decoded = event_class.model_validate(event.payload, context=STORED_JSON)
         await getattr(self, method)(conn, decoded, event)
 
     async def reset(self, conn: AsyncConnection) -> None:

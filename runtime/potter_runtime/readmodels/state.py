@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.elements import ColumnElement
 
 from potter_runtime.errors import NotFoundError
-from potter_runtime.messages import IGNORE_UNKNOWN_FIELDS
+from potter_runtime.messages import STORED_JSON
 from potter_runtime.readmodels.paging import Page, PageTokens, filter_json, page_size_of
 from potter_runtime.store.schema import aggregate_counts_table as counts
 from potter_runtime.store.schema import aggregate_states_table as states
@@ -234,7 +234,7 @@ class StateReadModel(Generic[StateT]):
 
     def _view(self, row: Row[Any]) -> StateView[StateT]:
         # A state written before a field was removed from the proto must still load.
-        state = self.state_model.model_validate(row.state, context=IGNORE_UNKNOWN_FIELDS)
+        state = self.state_model.model_validate(row.state, context=STORED_JSON)
         return StateView(row.aggregate_id, row.version, state)
 
 
