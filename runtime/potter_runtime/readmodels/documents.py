@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, delete, select, update
+from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, bindparam, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from potter_runtime.errors import NotFoundError
@@ -25,6 +26,25 @@ from potter_runtime.store.schema import JsonObject
 from potter_runtime.store.sql import autocommit
 
 DocT = TypeVar("DocT", bound=BaseModel)
+
+_DOCUMENT_COLUMNS = ("id", "document", "position", "updated_at")
+
+
+def _upsert(dialect: str, table: Table) -> Any:
+    """Return ``INSERT … ON CONFLICT (id) DO UPDATE`` of a document with ``new_<column>`` parameters, or None.
+
+    PostgreSQL and SQLite (3.24+) have it; another dialect gets None (UPDATE, then INSERT when no row changed).
+    """
+    dialects = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+    if dialect not in dialects:
+        return None
+    statement = dialects[dialect](table).values(
+        {name: bindparam(f"new_{name}", type_=table.c[name].type) for name in _DOCUMENT_COLUMNS}
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.id],
+        set_={name: statement.excluded[name] for name in _DOCUMENT_COLUMNS[1:]},
+    )
 
 
 def document_table(name: str, metadata: MetaData) -> Table:
@@ -75,6 +95,7 @@ class DocumentReadModel(Generic[DocT]):
         self.table = table
         self.document_model = document_model
         self._tokens = PageTokens(table.name)
+        self._upsert = _upsert(engine.dialect.name, table)
 
     async def find(self, key: str) -> DocT | None:
         """Return the document stored under ``key``, or None."""
@@ -121,6 +142,9 @@ class DocumentReadModel(Generic[DocT]):
             "position": event.position,
             "updated_at": datetime.now(UTC),
         }
+        if self._upsert is not None:  # one statement (a projection writes one document per event)
+            await conn.execute(self._upsert, {f"new_{name}": value for name, value in {"id": key, **values}.items()})
+            return
         changed = await conn.execute(update(self.table).where(self.table.c.id == key).values(values))
         if changed.rowcount == 0:
             await conn.execute(self.table.insert().values(id=key, **values))
