@@ -35,16 +35,16 @@ def _upsert(dialect: str, table: Table) -> Any:
 
     PostgreSQL and SQLite (3.24+) have it; another dialect gets None (UPDATE, then INSERT when no row changed).
     """
-    dialects = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-    if dialect not in dialects:
-        return None
-    statement = dialects[dialect](table).values(
-        {name: bindparam(f"new_{name}", type_=table.c[name].type) for name in _DOCUMENT_COLUMNS}
-    )
-    return statement.on_conflict_do_update(
-        index_elements=[table.c.id],
-        set_={name: statement.excluded[name] for name in _DOCUMENT_COLUMNS[1:]},
-    )
+    values = {name: bindparam(f"new_{name}", type_=table.c[name].type) for name in _DOCUMENT_COLUMNS}
+    if dialect == "postgresql":
+        on_postgres = postgresql.insert(table).values(values)
+        replace = {name: on_postgres.excluded[name] for name in _DOCUMENT_COLUMNS[1:]}
+        return on_postgres.on_conflict_do_update(index_elements=[table.c.id], set_=replace)
+    if dialect == "sqlite":
+        on_sqlite = sqlite.insert(table).values(values)
+        replace = {name: on_sqlite.excluded[name] for name in _DOCUMENT_COLUMNS[1:]}
+        return on_sqlite.on_conflict_do_update(index_elements=[table.c.id], set_=replace)
+    return None
 
 
 def document_table(name: str, metadata: MetaData) -> Table:
