@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from potter_runtime.errors import ConcurrencyError
 from potter_runtime.store.port import StoredEvent
 from potter_runtime.store.postgres import PostgresEventStore
 from potter_runtime.store.schema import metadata
@@ -60,6 +61,28 @@ class TestPostgresEventStore(EventStoreContract):
         followed = await reader.read_all()
         assert [e.aggregate_id for e in followed] == ["slow", "fast"]
         assert followed[0].position < followed[1].position
+
+    async def test_an_append_waiting_for_the_lock_behind_the_same_stream_fails_with_a_conflict(
+        self, open_store: OpenStore
+    ) -> None:
+        # The waiting append's statement took its snapshot before the first one
+        # committed, so its version check still sees version 0; the UNIQUE
+        # (aggregate_type, aggregate_id, version) constraint makes the check exact.
+        first, second = await open_store(), await open_store()
+        async with first.engine.connect() as conn:
+            transaction = await conn.begin()
+            await first.append_in(conn, "Item", "a", 0, [event(1)], state={"n": 1})
+            late = asyncio.create_task(second.append("Item", "a", 0, [event(2)], state={"n": 2}))
+            await _until_waiting_for_lock(second, late)
+            await transaction.commit()
+        with pytest.raises(ConcurrencyError, match="expected version 0"):
+            await late
+
+        assert [e.payload["n"] for e in await second.load("Item", "a")] == [1]
+        async with second.engine.connect() as conn:
+            live = await conn.scalar(text("SELECT live FROM aggregate_counts WHERE aggregate_type = 'Item'"))
+            state = await conn.scalar(text("SELECT state FROM aggregate_states WHERE aggregate_id = 'a'"))
+        assert (live, state) == (1, {"n": 1})
 
     async def test_a_reader_following_concurrent_appends_sees_every_event_in_stream_order(
         self, open_store: OpenStore
