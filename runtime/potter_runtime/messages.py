@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import datetime
 import enum
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -25,7 +26,6 @@ from pydantic import (
     model_serializer,
     model_validator,
 )
-from pydantic.fields import FieldInfo
 
 # Field value types of generated models (proto3 JSON mapping), imported from here.
 from potter_runtime.proto_json import (
@@ -72,6 +72,11 @@ __all__ = [
 #: newer service or an older event with more fields still parses.
 IGNORE_UNKNOWN_FIELDS: Mapping[str, bool] = {"ignore_unknown_fields": True}
 
+#: ``IGNORE_UNKNOWN_FIELDS`` for JSON this service stored itself from validated
+#: messages (state rows, read-model documents): the unpaired-surrogate check is
+#: skipped, as no such text got in (validation refuses it; jsonb cannot hold it).
+STORED_JSON: Mapping[str, bool] = {"ignore_unknown_fields": True, "stored": True}
+
 
 def check_oneof(message: BaseModel, oneof: str, fields: Sequence[str]) -> None:
     """Raise ValueError when more than one field of a proto ``oneof`` is set.
@@ -117,10 +122,14 @@ class ProtoEnum(enum.StrEnum):
         return None
 
 
+#: A UTF-16 surrogate code point (U+D800–U+DFFF); a str decoded from JSON holds one only when it was unpaired.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _has_unpaired_surrogate(value: object) -> bool:
     """Tell whether a decoded JSON value holds a lone surrogate code point in any string (keys included)."""
     if isinstance(value, str):
-        return any("\ud800" <= c <= "\udfff" for c in value)
+        return _SURROGATE.search(value) is not None
     if isinstance(value, list):
         return any(_has_unpaired_surrogate(item) for item in value)
     if isinstance(value, dict):
@@ -187,13 +196,14 @@ class Message(BaseModel):
             return data
         names = cls._input_names()
         ignore_unknown = bool(info.context and info.context.get("ignore_unknown_fields"))
+        stored = bool(info.context and info.context.get("stored"))
         last_key: dict[str, str] = {}
         for key in data:
             if key in names:
                 last_key[names[key]] = key
         result = {}
         for key, value in data.items():
-            if _has_unpaired_surrogate(key) or _has_unpaired_surrogate(value):
+            if not stored and (_has_unpaired_surrogate(key) or _has_unpaired_surrogate(value)):
                 # JSON text may escape half a UTF-16 pair ("\ud800"); protobuf refuses it, UTF-8 cannot hold it.
                 raise ValueError(f"field {key!r} holds text with an unpaired UTF-16 surrogate")
             name = names.get(key)
@@ -215,20 +225,37 @@ class Message(BaseModel):
     def _proto3_json(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo):  # type: ignore[no-untyped-def]
         data = handler(self)
         if isinstance(data, dict):
-            for name, field in type(self).model_fields.items():
+            json_mode = info.mode_is_json()
+            fields_set = self.model_fields_set
+            for name, alias, default in _output_fields(type(self)):
                 value = getattr(self, name)
-                key = field.serialization_alias if field.serialization_alias in data else name
-                if name not in self.model_fields_set and (value is None or _holds_default(field, value)):
-                    data.pop(key, None)
-                elif info.mode_is_json() and key in data:
+                key = alias if alias in data else name
+                if name not in fields_set and (
+                    value is None or (type(value) is type(default) and bool(value == default))
+                ):
+                    data.pop(key, None)  # never set and still its default (a list default may have been appended to)
+                elif json_mode and key in data and isinstance(value, _REWRITTEN):
                     data[key] = _json_value(value, data[key])
         return data
 
 
-def _holds_default(field: FieldInfo, value: Any) -> bool:
-    """Tell whether a field never set still holds its default (a list default may have been appended to)."""
-    default = field.get_default(call_default_factory=True)
-    return type(value) is type(default) and bool(value == default)
+#: Value types whose JSON form ``_json_value`` may rewrite; any other is written as pydantic wrote it.
+_REWRITTEN = (bytes, datetime.datetime, list, dict)
+
+#: Per message class: (Python name, serialization alias, default value) of each field (built on first use).
+_OUTPUT_FIELDS: dict[type[BaseModel], list[tuple[str, str | None, Any]]] = {}
+
+
+def _output_fields(cls: type[BaseModel]) -> list[tuple[str, str | None, Any]]:
+    """Return each field's name, serialization alias and default, computed once per class (read only)."""
+    fields = _OUTPUT_FIELDS.get(cls)
+    if fields is None:
+        fields = [
+            (name, field.serialization_alias, field.get_default(call_default_factory=True))
+            for name, field in cls.model_fields.items()
+        ]
+        _OUTPUT_FIELDS[cls] = fields
+    return fields
 
 
 def _json_value(value: Any, written: Any) -> Any:

@@ -8,6 +8,13 @@ Issue 13's service targets, each a ratio measured in the same run:
 3. Get of a book with 10,000 events, snapshots on (every 100): p50 ≤ 3× Get
    of a one-event book.
 
+And issue 14's: an idempotent create (a new `Idempotency-Key` on each
+request) p50 ≤ 1.2× a plain create's, loaded in the create phase; the outbox
+relay publishes ≥ 5,000 events/s from PostgreSQL to NATS JetStream
+(`relay_bench.py`, 20,000 seeded events, median of the runs; NATS at
+`POTTER_TEST_NATS_URL`, default `nats://127.0.0.1:4222`; without it the row
+says "not measured").
+
 Two phases, each in fresh PostgreSQL databases (one per service, created and
 dropped here): create; then the reads (List at growing sizes, then Get).
 The generated service is `potter-gen init` of `examples/library/library.proto`,
@@ -34,6 +41,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import nats.errors
+from relay_bench import measure_relay
 from service_load import Load, Target, measure_interleaved, wrk_path, wrk_version
 from service_report import ServiceResults, write_service_section
 from service_seed import Shapes, capture_shapes, grow_stream, seed_baseline, seed_generated
@@ -51,6 +60,7 @@ from service_servers import (
 )
 
 PAGE = 50
+RELAY_EVENTS = 20_000
 
 
 class Bench:
@@ -100,10 +110,23 @@ class Bench:
     def create_phase(self) -> None:
         print("create", flush=True)
         with self.services("create") as (baseline, generated):
-            base, gen = self.measure(
-                [Target(f"{baseline.base_url}/books", "POST"), Target(f"{generated.base_url}/api/v1/books", "POST")]
+            url = f"{generated.base_url}/api/v1/books"
+            base, gen, idempotent = self.measure(
+                [
+                    Target(f"{baseline.base_url}/books", "POST"),
+                    Target(url, "POST"),
+                    Target(url, "POST", idempotent=True),
+                ]
             )
-        self.results.create = {"baseline": base, "generated": gen}
+        self.results.create = {"baseline": base, "generated": gen, "idempotent": idempotent}
+
+    def relay_phase(self) -> None:
+        """Time the outbox relay from PostgreSQL to NATS JetStream (`relay_bench.py`); skipped without NATS."""
+        print("outbox relay to JetStream", flush=True)
+        try:
+            self.results.relay = measure_relay(events=RELAY_EVENTS, runs=self.runs)
+        except (OSError, nats.errors.Error) as error:
+            self.results.relay_note = f"not measured: {type(error).__name__}: {error}"
 
     def read_phase(self, sizes: list[int], long_events: int) -> None:
         with self.services("reads") as (baseline, generated):
@@ -171,6 +194,7 @@ def main() -> int:
         bench = Bench(Path(tmp), args.seconds, args.runs, results, args.project and args.project.resolve())
         bench.create_phase()
         bench.read_phase(sorted(int(size) for size in args.sizes.split(",")), args.long_events)
+        bench.relay_phase()
     args.out.mkdir(parents=True, exist_ok=True)
     write_service_section(results, args.out / "benchmarks.md")
     print(f"wrote the service section of {args.out / 'benchmarks.md'}")

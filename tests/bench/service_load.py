@@ -20,6 +20,7 @@ import shutil
 import statistics
 import subprocess
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,13 +106,14 @@ def wrk_version() -> str:
     return line.split(" Copyright")[0].strip() or "unknown"
 
 
-def run_wrk(url: str, seconds: float, *, method: str = "GET") -> LoadRun:
+def run_wrk(url: str, seconds: float, *, method: str = "GET", idempotent: bool = False) -> LoadRun:
     """Run wrk against `url` for `seconds` at concurrency 32 and return what it measured.
 
     Args:
         url: the full URL (GET) or the create endpoint (POST).
         seconds: duration (≥ 1; wrk counts whole seconds).
         method: "GET" or "POST" (a create body per request, see `service_wrk.lua`).
+        idempotent: POST each create with an `Idempotency-Key` of its own.
 
     Raises:
         LoadFailed: wrk is missing or failed, or printed no result line.
@@ -131,9 +133,8 @@ def run_wrk(url: str, seconds: float, *, method: str = "GET") -> LoadRun:
         str(WRK_SCRIPT),
         url,
     ]
-    completed = subprocess.run(
-        command, capture_output=True, text=True, check=False, env={**os.environ, "BENCH_METHOD": method}
-    )
+    env = {**os.environ, "BENCH_METHOD": method, "BENCH_IDEMPOTENT": "1" if idempotent else "0"}
+    completed = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     line = next((ln for ln in completed.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
     if completed.returncode != 0 or line is None:
         raise LoadFailed(f"{' '.join(command)} exited {completed.returncode}:\n{completed.stdout}\n{completed.stderr}")
@@ -146,7 +147,7 @@ def run_wrk(url: str, seconds: float, *, method: str = "GET") -> LoadRun:
     return LoadRun(good / duration, data["p50_us"] / 1e6, data["p99_us"] / 1e6, data["requests"], errors)
 
 
-def probe(url: str, *, method: str = "GET", expect_items: int | None = None) -> float:
+def probe(url: str, *, method: str = "GET", expect_items: int | None = None, idempotent: bool = False) -> float:
     """Send two requests and return the latency (seconds) of the second, after checking both answers.
 
     The first one opens the connections (HTTP, the server's database pool); the second is timed.
@@ -156,6 +157,7 @@ def probe(url: str, *, method: str = "GET", expect_items: int | None = None) -> 
         method: "GET" or "POST" (POST sends one create body each time).
         expect_items: for a list, how many items the page must hold (the
             first JSON array found in the answer, or the answer itself).
+        idempotent: send each request with an `Idempotency-Key` of its own.
 
     Raises:
         LoadFailed: a status is not 2xx, or the page holds another number of items.
@@ -166,7 +168,8 @@ def probe(url: str, *, method: str = "GET", expect_items: int | None = None) -> 
         elapsed = 0.0
         for _ in range(2):
             start = time.perf_counter()
-            response = client.request(method, url, json=body)
+            headers = {"Idempotency-Key": f"probe-{uuid.uuid4()}"} if idempotent else None
+            response = client.request(method, url, json=body, headers=headers)
             elapsed = time.perf_counter() - start
             if not response.is_success:
                 raise LoadFailed(f"{method} {url} answered {response.status_code}: {response.text[:500]}")
@@ -186,11 +189,13 @@ class Target:
         url: the full URL.
         method: "GET" or "POST" (a create body per request).
         expect_items: for a list, the page size its answer must have (checked once, by the probe).
+        idempotent: a POST sends an `Idempotency-Key` unique to each request.
     """
 
     url: str
     method: str = "GET"
     expect_items: int | None = None
+    idempotent: bool = False
 
 
 def measure_interleaved(targets: list[Target], seconds: float, runs: int, *, warmup: float = 2.0) -> list[Load]:
@@ -212,7 +217,9 @@ def measure_interleaved(targets: list[Target], seconds: float, runs: int, *, war
     failed: dict[int, str] = {}
     probes: list[float] = []
     for index, target in enumerate(targets):
-        latency = probe(target.url, method=target.method, expect_items=target.expect_items)
+        latency = probe(
+            target.url, method=target.method, expect_items=target.expect_items, idempotent=target.idempotent
+        )
         probes.append(latency)
         if latency > probe_limit(seconds):
             note = (
@@ -222,7 +229,7 @@ def measure_interleaved(targets: list[Target], seconds: float, runs: int, *, war
             skipped[index] = Load(None, latency, None, 0, 0, note, latency)
         elif warmup > 0:
             try:
-                run_wrk(target.url, warmup, method=target.method)
+                run_wrk(target.url, warmup, method=target.method, idempotent=target.idempotent)
             except LoadFailed as error:
                 failed[index] = str(error).splitlines()[0]
     samples: dict[int, list[LoadRun]] = {index: [] for index in range(len(targets)) if index not in skipped}
@@ -231,7 +238,8 @@ def measure_interleaved(targets: list[Target], seconds: float, runs: int, *, war
             if index in failed:
                 continue
             try:
-                runs_so_far.append(run_wrk(targets[index].url, seconds, method=targets[index].method))
+                target = targets[index]
+                runs_so_far.append(run_wrk(target.url, seconds, method=target.method, idempotent=target.idempotent))
             except LoadFailed as error:  # one endpoint's failure must not lose the others' figures
                 failed[index] = str(error).splitlines()[0]
     results = []

@@ -14,6 +14,7 @@ import platform
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from service_load import CONCURRENCY, PROBE_LIMIT, Load
 from service_servers import REPO
@@ -38,6 +39,8 @@ class ServiceResults:
         get_long: Get of a book with `long_events` events (generated).
         get_baseline: Get of one row by primary key (baseline), for context.
         long_events: events in the long stream.
+        relay: `relay_bench.measure_relay`'s result (events/s to JetStream), or None.
+        relay_note: why the relay was not measured, else "".
     """
 
     seconds: float
@@ -52,6 +55,8 @@ class ServiceResults:
     get_long: Load | None = None
     get_baseline: Load | None = None
     long_events: int = 0
+    relay: dict[str, Any] | None = None
+    relay_note: str = ""
 
 
 def _cpu_model() -> str:
@@ -122,6 +127,7 @@ def _target_rows(results: ServiceResults) -> list[str]:
             f"| create p99 ≤ 1.5× baseline p99 (ms) | {_ms(gen.p99)} | {_ms(base.p99)} | {_fmt_ratio(ratio)} "
             f"| {_verdict(ratio, 1.5)} |"
         )
+    lines += _issue_14_rows(results)
     comparisons: list[tuple[str, Load, Load, float]] = []
     for size, pair in sorted(results.lists.items()):
         label = f"List p50 ≤ 1.5× baseline `SELECT … LIMIT 50` at {size:,} (ms)"
@@ -149,6 +155,42 @@ def _target_rows(results: ServiceResults) -> list[str]:
     return lines
 
 
+def _issue_14_rows(results: ServiceResults) -> list[str]:
+    """Return issue 14's rows: idempotent create latency against a plain create, relay throughput."""
+    lines = []
+    plain, idempotent = results.create.get("generated"), results.create.get("idempotent")
+    if plain and idempotent:
+        first, second, mark = _p50s(idempotent, plain)
+        ratio = _ratio(first, second)
+        lines.append(
+            f"| idempotent create p50 ≤ 1.2× a plain create's (ms, issue 14){mark} | {_ms(first)} | {_ms(second)} "
+            f"| {_fmt_ratio(ratio)} | {_verdict(ratio, 1.2)} |"
+        )
+    label = "outbox relay to NATS JetStream ≥ 5,000 events/s (issue 14)"
+    if results.relay is not None:
+        rate = results.relay["events_per_second"]
+        ratio = rate / 5000
+        lines.append(f"| {label} | {rate:,.0f} | 5,000 | {_fmt_ratio(ratio)} | {_verdict(ratio, 1.0, at_least=True)} |")
+    elif results.relay_note:
+        lines.append(f"| {label} | – | 5,000 | – | **missed** ({results.relay_note}) |")
+    return lines
+
+
+def _relay_figure(results: ServiceResults) -> list[str]:
+    relay = results.relay
+    if relay is None:
+        return []
+    samples = ", ".join(f"{rate:,.0f}" for rate in relay["samples"])
+    cpu = ", ".join(f"{cpu:.2f}/{wall:.2f}" for cpu, wall in zip(relay["cpu_seconds"], relay["seconds"], strict=True))
+    return [
+        f"Outbox relay (`tests/bench/relay_bench.py`): {relay['events']:,} events seeded in PostgreSQL, published to a",
+        f"fresh JetStream stream per run from checkpoint 0 (batch {relay['batch_size']:,}, at most "
+        f"{relay['max_in_flight']:,} publishes unacknowledged): median **{relay['events_per_second']:,.0f} events/s**",
+        f"over {relay['runs']} runs ({samples}); relay process CPU/wall seconds per run: {cpu}.",
+        "",
+    ]
+
+
 def _figure_row(name: str, load: Load) -> str:
     note = load.note or ("" if not load.errors else f"{load.errors} errors")
     if load.note and load.errors:
@@ -164,6 +206,8 @@ def _figures(results: ServiceResults) -> list[str]:
     for side in ("baseline", "generated"):
         if side in results.create:
             lines.append(_figure_row(f"create, {side}", results.create[side]))
+    if "idempotent" in results.create:
+        lines.append(_figure_row("create, generated, new Idempotency-Key each", results.create["idempotent"]))
     for size, pair in sorted(results.lists.items()):
         for side in ("baseline", "generated"):
             lines.append(_figure_row(f"List 50 at {size:,}, {side}", pair[side]))
@@ -173,7 +217,7 @@ def _figures(results: ServiceResults) -> list[str]:
         lines.append(_figure_row("Get, generated, one-event book", results.get_one))
     if results.get_long:
         lines.append(_figure_row(f"Get, generated, {results.long_events:,}-event book", results.get_long))
-    return [*lines, ""]
+    return [*lines, "", *_relay_figure(results)]
 
 
 def service_section(results: ServiceResults) -> str:
@@ -206,8 +250,9 @@ def service_section(results: ServiceResults) -> str:
         "- Seeding: the baseline by `INSERT … SELECT generate_series`; the generated service by its event store API,",
         "  copies of what one book created over HTTP stored (`tests/bench/service_seed.py`). The long stream: update",
         "  events appended in batches, then one update over HTTP, which lets the service take its own snapshot.",
-        "- Endpoints: create `POST /books` vs `POST /api/v1/books`; List `GET /books?limit=50` (ORDER BY id) vs",
-        "  `GET /api/v1/books?pageSize=50`; Get `GET /books/{id}` vs `GET /api/v1/books/{id}`.",
+        "- Endpoints: create `POST /books` vs `POST /api/v1/books` (also with an `Idempotency-Key` new on each",
+        "  request); List `GET /books?limit=50` (ORDER BY id) vs `GET /api/v1/books?pageSize=50`; Get",
+        "  `GET /books/{id}` vs `GET /api/v1/books/{id}`.",
         "",
         "### Targets",
         "",

@@ -1,7 +1,8 @@
 -- wrk script of the service benchmark (service_load.py runs it).
 --
 -- BENCH_METHOD=POST sends a create body with a title unique to each request
--- (one book per request); anything else sends plain GETs to the URL given.
+-- (one book per request), with BENCH_IDEMPOTENT=1 also an Idempotency-Key header
+-- unique to each request; anything else sends plain GETs to the URL given.
 -- `done` prints one line "BENCH_JSON {...}" with exact percentiles from wrk's
 -- latency histogram (microseconds), which service_load.py parses instead of
 -- wrk's human-readable summary.
@@ -10,12 +11,18 @@ local post = os.getenv("BENCH_METHOD") == "POST"
 local counter = 0
 local tag = tostring(os.time())
 
+local idempotent = os.getenv("BENCH_IDEMPOTENT") == "1"
+
 if post then
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
   request = function()
     counter = counter + 1
     local body = string.format('{"title":"Bench book %s-%d","author":"Bench Author","copies":3}', tag, counter)
+    if idempotent then
+      -- A new key per request: every create is a first use of its key (claim, execute, store the result).
+      wrk.headers["Idempotency-Key"] = string.format("bench-%s-%d-%d", tag, math.random(1, 1000000000), counter)
+    end
     return wrk.format(nil, nil, nil, body)
   end
 end

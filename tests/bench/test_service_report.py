@@ -78,3 +78,35 @@ def test_an_unmeasured_figure_misses_its_target(tmp_path: Path) -> None:
     write_service_section(results, path)
     row = next(line for line in path.read_text().splitlines() if line.startswith("| create throughput"))
     assert row.endswith("| **missed** (not measured) |")
+
+
+def test_issue_14_rows_judge_idempotent_create_and_relay_throughput(tmp_path: Path) -> None:
+    results = _results()
+    results.create["idempotent"] = _loaded(0.066, 330.0)
+    results.relay = {
+        "events": 20_000,
+        "runs": 3,
+        "events_per_second": 4000.0,
+        "samples": [3900.0, 4000.0, 4100.0],
+        "seconds": [5.1, 5.0, 4.9],
+        "cpu_seconds": [4.0, 4.1, 3.9],
+        "batch_size": 5000,
+        "max_in_flight": 1000,
+    }
+    path = tmp_path / "benchmarks.md"
+    write_service_section(results, path)
+    text = path.read_text()
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in text.splitlines() if line.startswith("| ")}
+    assert rows["idempotent create p50 ≤ 1.2× a plain create's (ms, issue 14)"].endswith("| 1.10× | met |")
+    relay = rows["outbox relay to NATS JetStream ≥ 5,000 events/s (issue 14)"]
+    assert relay.endswith("| 4,000 | 5,000 | 0.80× | **missed** (0.80 of the minimum) |")
+    assert "median **4,000 events/s**" in text
+
+
+def test_a_relay_without_nats_says_why_it_was_not_measured(tmp_path: Path) -> None:
+    results = _results()
+    results.relay_note = "not measured: OSError: connection refused"
+    path = tmp_path / "benchmarks.md"
+    write_service_section(results, path)
+    row = next(line for line in path.read_text().splitlines() if line.startswith("| outbox relay"))
+    assert row.endswith("| **missed** (not measured: OSError: connection refused) |")

@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from potter_runtime.errors import ConcurrencyError
+from potter_runtime.store.port import StoredEvent
 from potter_runtime.store.postgres import PostgresEventStore
 from potter_runtime.store.schema import metadata
 from potter_runtime.store.sql import SqlAlchemyEventStore
@@ -60,6 +62,56 @@ class TestPostgresEventStore(EventStoreContract):
         assert [e.aggregate_id for e in followed] == ["slow", "fast"]
         assert followed[0].position < followed[1].position
 
+    async def test_an_append_waiting_for_the_lock_behind_the_same_stream_fails_with_a_conflict(
+        self, open_store: OpenStore
+    ) -> None:
+        # The waiting append's statement took its snapshot before the first one
+        # committed, so its version check still sees version 0; the UNIQUE
+        # (aggregate_type, aggregate_id, version) constraint makes the check exact.
+        first, second = await open_store(), await open_store()
+        async with first.engine.connect() as conn:
+            transaction = await conn.begin()
+            await first.append_in(conn, "Item", "a", 0, [event(1)], state={"n": 1})
+            late = asyncio.create_task(second.append("Item", "a", 0, [event(2)], state={"n": 2}))
+            await _until_waiting_for_lock(second, late)
+            await transaction.commit()
+        with pytest.raises(ConcurrencyError, match="expected version 0"):
+            await late
+
+        assert [e.payload["n"] for e in await second.load("Item", "a")] == [1]
+        async with second.engine.connect() as conn:
+            live = await conn.scalar(text("SELECT live FROM aggregate_counts WHERE aggregate_type = 'Item'"))
+            state = await conn.scalar(text("SELECT state FROM aggregate_states WHERE aggregate_id = 'a'"))
+        assert (live, state) == (1, {"n": 1})
+
+    async def test_a_reader_following_concurrent_appends_sees_every_event_in_stream_order(
+        self, open_store: OpenStore
+    ) -> None:
+        # Many appends on separate connections race (their transactions overlap
+        # and would commit out of position order without the append lock) while a
+        # reader follows ``position`` with a checkpoint, as the relay does.
+        writer, reader = await open_store(), await open_store()
+        streams, versions = 8, 6
+
+        async def write(stream: int) -> None:
+            for version in range(versions):
+                await writer.append("Item", f"s{stream}", version, [event(version + 1)], state={"v": version + 1})
+
+        appends = asyncio.gather(*(write(stream) for stream in range(streams)))
+        followed: list[StoredEvent] = []
+        while not appends.done() or await reader.max_position() > (followed[-1].position if followed else 0):
+            followed += await reader.read_all(after_position=followed[-1].position if followed else 0, limit=7)
+            await asyncio.sleep(0)
+        await appends
+
+        assert len(followed) == streams * versions == len({e.event_id for e in followed})
+        assert [e.position for e in followed] == sorted(e.position for e in followed)
+        for stream in range(streams):
+            assert [e.version for e in followed if e.aggregate_id == f"s{stream}"] == list(range(1, versions + 1))
+        async with reader.engine.connect() as conn:
+            live = await conn.scalar(text("SELECT live FROM aggregate_counts WHERE aggregate_type = 'Item'"))
+        assert live == streams
+
     async def test_lock_timeout_fails_a_waiting_append(self, open_store: OpenStore, postgres_url: str) -> None:
         holder = await open_store()
         impatient = PostgresEventStore(postgres_url, lock_timeout=0.05)
@@ -74,8 +126,8 @@ class TestPostgresEventStore(EventStoreContract):
 
 
 async def _until_waiting_for_lock(store: SqlAlchemyEventStore, append: asyncio.Task[int]) -> None:
-    """Return once some session waits for a lock on the events table, or ``append`` finished."""
-    query = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'events'::regclass")
+    """Return once some session waits for the append lock (an advisory lock), or ``append`` finished."""
+    query = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'advisory'")
     while not append.done():
         async with store.engine.connect() as conn:
             if await conn.scalar(query):

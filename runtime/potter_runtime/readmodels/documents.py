@@ -14,16 +14,37 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, delete, select, update
+from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, bindparam, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from potter_runtime.errors import NotFoundError
-from potter_runtime.messages import IGNORE_UNKNOWN_FIELDS, DomainEvent
+from potter_runtime.messages import STORED_JSON, DomainEvent
 from potter_runtime.readmodels.paging import Page, PageTokens, page_size_of
 from potter_runtime.store.port import StoredEvent
 from potter_runtime.store.schema import JsonObject
+from potter_runtime.store.sql import autocommit
 
 DocT = TypeVar("DocT", bound=BaseModel)
+
+_DOCUMENT_COLUMNS = ("id", "document", "position", "updated_at")
+
+
+def _upsert(dialect: str, table: Table) -> Any:
+    """Return ``INSERT … ON CONFLICT (id) DO UPDATE`` of a document with ``new_<column>`` parameters, or None.
+
+    PostgreSQL and SQLite (3.24+) have it; another dialect gets None (UPDATE, then INSERT when no row changed).
+    """
+    values = {name: bindparam(f"new_{name}", type_=table.c[name].type) for name in _DOCUMENT_COLUMNS}
+    if dialect == "postgresql":
+        on_postgres = postgresql.insert(table).values(values)
+        replace = {name: on_postgres.excluded[name] for name in _DOCUMENT_COLUMNS[1:]}
+        return on_postgres.on_conflict_do_update(index_elements=[table.c.id], set_=replace)
+    if dialect == "sqlite":
+        on_sqlite = sqlite.insert(table).values(values)
+        replace = {name: on_sqlite.excluded[name] for name in _DOCUMENT_COLUMNS[1:]}
+        return on_sqlite.on_conflict_do_update(index_elements=[table.c.id], set_=replace)
+    return None
 
 
 def document_table(name: str, metadata: MetaData) -> Table:
@@ -70,13 +91,15 @@ class DocumentReadModel(Generic[DocT]):
 
     def __init__(self, engine: AsyncEngine, table: Table, document_model: type[DocT]) -> None:
         self.engine = engine
+        self._reads = autocommit(engine)  # each read is one SELECT
         self.table = table
         self.document_model = document_model
         self._tokens = PageTokens(table.name)
+        self._upsert = _upsert(engine.dialect.name, table)
 
     async def find(self, key: str) -> DocT | None:
         """Return the document stored under ``key``, or None."""
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             return await self.get_in(conn, key)
 
     async def get(self, key: str) -> DocT:
@@ -102,7 +125,7 @@ class DocumentReadModel(Generic[DocT]):
         query = select(self.table.c.id, self.table.c.document).order_by(self.table.c.id).limit(size + 1)
         if after is not None:
             query = query.where(self.table.c.id > after)
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             rows = (await conn.execute(query)).all()
         token = self._tokens.encode(rows[size - 1].id, {}) if len(rows) > size else ""
         return Page([self._decode(row.document) for row in rows[:size]], token)
@@ -119,6 +142,9 @@ class DocumentReadModel(Generic[DocT]):
             "position": event.position,
             "updated_at": datetime.now(UTC),
         }
+        if self._upsert is not None:  # one statement (a projection writes one document per event)
+            await conn.execute(self._upsert, {f"new_{name}": value for name, value in {"id": key, **values}.items()})
+            return
         changed = await conn.execute(update(self.table).where(self.table.c.id == key).values(values))
         if changed.rowcount == 0:
             await conn.execute(self.table.insert().values(id=key, **values))
@@ -133,13 +159,13 @@ class DocumentReadModel(Generic[DocT]):
 
     async def rows(self) -> dict[str, dict[str, Any]]:
         """Return every document as JSON, by key (for checks and tests; reads the whole table)."""
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             rows = (await conn.execute(select(self.table.c.id, self.table.c.document))).all()
         return {row.id: dict(row.document) for row in rows}
 
     def _decode(self, data: Mapping[str, Any]) -> DocT:
         # A document written before a field was removed from the proto must still load.
-        return self.document_model.model_validate(data, context=IGNORE_UNKNOWN_FIELDS)
+        return self.document_model.model_validate(data, context=STORED_JSON)
 
 
 class DocumentProjection(Generic[DocT]):
@@ -173,7 +199,7 @@ class DocumentProjection(Generic[DocT]):
         if entry is None:
             return
         event_class, method = entry
-        decoded = event_class.model_validate(event.payload, context=IGNORE_UNKNOWN_FIELDS)
+        decoded = event_class.model_validate(event.payload, context=STORED_JSON)
         await getattr(self, method)(conn, decoded, event)
 
     async def reset(self, conn: AsyncConnection) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from potter_runtime.store.port import EventStore, StoredEvent
 from potter_runtime.store.schema import projection_checkpoints_table as checkpoints
+from potter_runtime.store.sql import autocommit
 
 logger = logging.getLogger(__name__)
 
@@ -72,13 +73,14 @@ class ProjectionRunner:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
         self.store = store
         self.engine = engine
+        self._reads = autocommit(engine)  # the checkpoint read is one SELECT
         self.projection = projection
         self.batch_size = batch_size
 
     async def checkpoint(self) -> int:
         """Return the position of the last event the projection committed (0 before any)."""
         query = select(checkpoints.c.position).where(checkpoints.c.name == self.projection.name)
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             return int(await conn.scalar(query) or 0)
 
     async def run_once(self) -> int:

@@ -13,15 +13,16 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Row, func, literal_column, select
+from sqlalchemy import Row, bindparam, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.elements import ColumnElement
 
 from potter_runtime.errors import NotFoundError
-from potter_runtime.messages import IGNORE_UNKNOWN_FIELDS
+from potter_runtime.messages import STORED_JSON
 from potter_runtime.readmodels.paging import Page, PageTokens, filter_json, page_size_of
 from potter_runtime.store.schema import aggregate_counts_table as counts
 from potter_runtime.store.schema import aggregate_states_table as states
+from potter_runtime.store.sql import autocommit
 
 StateT = TypeVar("StateT", bound=BaseModel)
 
@@ -89,16 +90,22 @@ class StateReadModel(Generic[StateT]):
 
     def __init__(self, engine: AsyncEngine, aggregate_type: str, state_model: type[StateT]) -> None:
         self.engine = engine
+        self._reads = autocommit(engine)  # each read is one SELECT
         self.aggregate_type = aggregate_type
         self.state_model = state_model
         self._tokens = PageTokens(f"state:{aggregate_type}")
+        # Statements without a filter, built once (building and cache-keying one
+        # per request showed in List's profile): the live count, and per page size
+        # the first page and the page after a bound ``after`` id.
+        self._count_all = select(counts.c.live).where(counts.c.aggregate_type == aggregate_type)
+        self._unfiltered_pages: dict[int, tuple[Any, Any]] = {}
 
     async def find(self, aggregate_id: str) -> StateView[StateT] | None:
         """Return the aggregate's row, or None when it does not exist or was deleted."""
         query = select(states).where(
             states.c.aggregate_type == self.aggregate_type, states.c.aggregate_id == aggregate_id
         )
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             row = (await conn.execute(query)).first()
         return None if row is None else self._view(row)
 
@@ -145,12 +152,16 @@ class StateReadModel(Generic[StateT]):
         size = page_size_of(page_size)
         wanted = filter_json(filters)
         after = self._tokens.decode(page_token, wanted)
-        query = self._ordered(wanted)
-        if after is not None:
-            query = query.where(states.c.aggregate_id > after)
-        elif page_number > 1:
-            query = query.offset((page_number - 1) * size)
-        views = await self._select(query.limit(size + 1))
+        if not wanted and (after is not None or page_number <= 1):
+            first, following = self._unfiltered_page(size)
+            views = await self._select(first if after is None else following, {"after": after})
+        else:
+            query = self._ordered(wanted)
+            if after is not None:
+                query = query.where(states.c.aggregate_id > after)
+            elif page_number > 1:
+                query = query.offset((page_number - 1) * size)
+            views = await self._select(query.limit(size + 1))
         more = len(views) > size
         views = views[:size]
         token = self._tokens.encode(views[-1].aggregate_id, wanted) if more else ""
@@ -187,30 +198,43 @@ class StateReadModel(Generic[StateT]):
         """
         wanted = filter_json(filters)
         if not wanted:
-            live = select(counts.c.live).where(counts.c.aggregate_type == self.aggregate_type)
-            async with self.engine.connect() as conn:
-                return int(await conn.scalar(live) or 0)
+            async with self._reads.connect() as conn:
+                return int(await conn.scalar(self._count_all) or 0)
         query = select(func.count()).select_from(states).where(*self._where(wanted))
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             return int(await conn.scalar(query) or 0)
 
     def _where(self, filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
         clauses: list[ColumnElement[bool]] = [states.c.aggregate_type == self.aggregate_type]
         for name, value in filters.items():
-            clauses.append(field_expression(self.engine.dialect.name, name) == _comparable(self.engine.dialect.name, value))
+            clauses.append(
+                field_expression(self.engine.dialect.name, name) == _comparable(self.engine.dialect.name, value)
+            )
         return clauses
 
     def _ordered(self, filters: Mapping[str, Any]) -> Any:
         return select(states).where(*self._where(filters)).order_by(states.c.aggregate_id)
 
-    async def _select(self, query: Any) -> list[StateView[StateT]]:
-        async with self.engine.connect() as conn:
-            rows: Sequence[Row[Any]] = (await conn.execute(query)).all()
+    def _unfiltered_page(self, size: int) -> tuple[Any, Any]:
+        """Return the (first page, page after ``:after``) statements of ``size`` + 1 rows without a filter."""
+        statements = self._unfiltered_pages.get(size)
+        if statements is None:
+            query = self._ordered({}).limit(size + 1)
+            statements = (
+                query,
+                query.where(states.c.aggregate_id > bindparam("after", type_=states.c.aggregate_id.type)),
+            )
+            self._unfiltered_pages[size] = statements
+        return statements
+
+    async def _select(self, query: Any, parameters: Mapping[str, Any] | None = None) -> list[StateView[StateT]]:
+        async with self._reads.connect() as conn:
+            rows: Sequence[Row[Any]] = (await conn.execute(query, dict(parameters or {}))).all()
         return [self._view(row) for row in rows]
 
     def _view(self, row: Row[Any]) -> StateView[StateT]:
         # A state written before a field was removed from the proto must still load.
-        state = self.state_model.model_validate(row.state, context=IGNORE_UNKNOWN_FIELDS)
+        state = self.state_model.model_validate(row.state, context=STORED_JSON)
         return StateView(row.aggregate_id, row.version, state)
 
 

@@ -37,10 +37,14 @@ class SqlAlchemyEventStore(ABC):
 
     Attributes:
         engine: The engine; read models share it to write in the append's transaction.
+        reads: The same engine and pool in autocommit mode, for single-statement
+            reads: no BEGIN/ROLLBACK round trips around a SELECT (one statement
+            is its own consistent snapshot).
     """
 
     def __init__(self, url: str, **engine_options: Any) -> None:
         self.engine: AsyncEngine = create_async_engine(url, **(self._engine_options() | engine_options))
+        self.reads: AsyncEngine = autocommit(self.engine)
 
     def _engine_options(self) -> dict[str, Any]:
         """Return the backend's default ``create_async_engine`` keyword arguments."""
@@ -148,10 +152,7 @@ class SqlAlchemyEventStore(ABC):
         """
         if not events:
             return expected_version
-        for event in events:
-            _check_storable(event.payload, f"event {event.event_type}")
-        if state is not None:
-            _check_storable(state, f"{aggregate_type} state")
+        check_appendable(aggregate_type, events, state)
         await self._lock_for_append(conn)
         current = await conn.scalar(
             select(func.coalesce(func.max(events_table.c.version), 0)).where(
@@ -196,7 +197,7 @@ class SqlAlchemyEventStore(ABC):
             )
             .order_by(events_table.c.version)
         )
-        async with self.engine.connect() as conn:
+        async with self.reads.connect() as conn:
             return [_stored_event(row) for row in await conn.execute(query)]
 
     async def aggregate_ids(self, aggregate_type: str) -> list[str]:
@@ -209,7 +210,7 @@ class SqlAlchemyEventStore(ABC):
             )
             .order_by(events_table.c.position)
         )
-        async with self.engine.connect() as conn:
+        async with self.reads.connect() as conn:
             return list((await conn.scalars(query)).all())
 
     async def read_all(self, *, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]:
@@ -226,12 +227,12 @@ class SqlAlchemyEventStore(ABC):
             .order_by(events_table.c.position)
             .limit(limit)
         )
-        async with self.engine.connect() as conn:
+        async with self.reads.connect() as conn:
             return [_stored_event(row) for row in await conn.execute(query)]
 
     async def max_position(self) -> int:
         """Return the highest stored position, 0 when empty."""
-        async with self.engine.connect() as conn:
+        async with self.reads.connect() as conn:
             value = await conn.scalar(select(func.coalesce(func.max(events_table.c.position), 0)))
         return int(value or 0)
 
@@ -254,7 +255,7 @@ class SqlAlchemyEventStore(ABC):
             snapshots_table.c.aggregate_type == aggregate_type,
             snapshots_table.c.aggregate_id == aggregate_id,
         )
-        async with self.engine.connect() as conn:
+        async with self.reads.connect() as conn:
             row = (await conn.execute(query)).first()
         if row is None:
             return None
@@ -303,6 +304,27 @@ async def write_state(
             aggregate_states_table.insert().values(aggregate_type=aggregate_type, aggregate_id=aggregate_id, **values)
         )
         await _count(conn, aggregate_type, 1)
+
+
+def autocommit(engine: AsyncEngine) -> AsyncEngine:
+    """Return ``engine`` (same pool) in autocommit mode, for reads made of one statement each.
+
+    With asyncpg the isolation level is a client-side flag, so a checkout costs
+    no round trip, and a SELECT runs without BEGIN and ROLLBACK around it.
+    """
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def check_appendable(aggregate_type: str, events: Sequence[NewEvent], state: dict[str, Any] | None) -> None:
+    """Refuse an append whose payloads or state hold U+0000 (jsonb cannot store it; refused on every backend).
+
+    Raises:
+        InvalidArgumentError: A payload or the state holds a string with U+0000.
+    """
+    for event in events:
+        _check_storable(event.payload, f"event {event.event_type}")
+    if state is not None:
+        _check_storable(state, f"{aggregate_type} state")
 
 
 def _check_storable(value: Any, where: str) -> None:
