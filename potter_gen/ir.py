@@ -278,7 +278,7 @@ class StandardPlan:
     Expressions in `event_args` and `response_args` read the names `request`,
     `aggregate`, `page` and `filters` of the generated handler body. Get and
     List read the aggregate's state projection (`self.states`), never events.
-    `page_args` are the keyword arguments of `self.states.page(...)`
+    `page_args` are the keyword arguments of `self.states.page(...)` (or `page_with_total`)
     (`page_size`, `page_token`, `page_number`); `filter_args` map state fields
     to the List request fields that filter them by equality.
     """
@@ -299,6 +299,11 @@ class StandardPlan:
     def uses_page(self) -> bool:
         """Tell whether the response reads the `page` of a List."""
         return any(re.search(r"\bpage\b", a.source) for a in self.response_args)
+
+    @property
+    def page_method(self) -> str:
+        """Name the `self.states` method a List calls: `page_with_total` when the response reads `page.total`."""
+        return "page_with_total" if any(a.source == "page.total" for a in self.response_args) else "page"
 
 
 @dataclass(frozen=True)

@@ -194,14 +194,14 @@ def _list_filters(request: Message, aggregate: Aggregate) -> tuple[Assignment, .
     return tuple(assignments)
 
 
-def _list_response(response: Message, request: Message, aggregate: Aggregate, filtered: bool) -> tuple[Assignment, ...]:
+def _list_response(response: Message, request: Message, aggregate: Aggregate) -> tuple[Assignment, ...]:
     assignments = []
     for field in response.fields:
         same_in_request = request.field(field.name)
         if field.is_repeated and field.type_class == aggregate.state.class_name:
             source = "page.items"
         elif field.name in _TOTAL_FIELDS and field.annotation in typemap.INTEGER_TYPES:
-            source = "await self.states.count(filters=filters)" if filtered else "await self.states.count()"
+            source = "page.total"  # read with the page, in the same SELECT
         elif field.name == "next_page_token" and field.annotation == "str" and not field.is_repeated:
             source = "page.next_page_token"
         elif field.name in ("page", "page_size") and same_in_request is not None:
@@ -240,7 +240,7 @@ def plan_standard_method(
     id_source = f"request.{id_field}" if id_field else ""
     if method is StandardMethod.LIST:
         filters = _list_filters(request, aggregate)
-        response_args = _list_response(response, request, aggregate, bool(filters))
+        response_args = _list_response(response, request, aggregate)
         return StandardPlan(method, aggregate, "", None, (), response_args, _page_args(request), filter_args=filters)
     event_args = _event_args(event, request) if event else ()
     round_trip: tuple[str, ...] = ()

@@ -169,6 +169,28 @@ class ReadModelContract:
         with pytest.raises(ValueError, match="offset must not be negative"):
             await read_model.list_page(offset=-1)
 
+    async def test_a_page_with_its_total_reads_what_count_counts(self, store: SqlAlchemyEventStore) -> None:
+        read_model = StateReadModel(store.engine, "Book", Book)
+        empty = await read_model.page_with_total(page_size=2)
+        assert (empty.items, empty.next_page_token, empty.total) == ([], "", 0)
+        for n in range(7):
+            state = {"title": f"t{n}", "author": "ann" if n % 2 else "bob", "copies": n % 3}
+            await store.append("Book", f"b{n}", 0, [event(n + 1)], state=state)
+        await store.append("Item", "i1", 0, [event(1)], state={"name": "other kind"})
+
+        for filters in ({}, {"author": "ann"}, {"copies": 2}, {"author": "nobody"}):
+            plain = await read_model.page(page_size=2, filters=filters)
+            counted = await read_model.page_with_total(page_size=2, filters=filters)
+            assert (counted.items, counted.next_page_token) == (plain.items, plain.next_page_token)
+            assert counted.total == await read_model.count(filters=filters)
+            if counted.next_page_token:  # a later page, and a page by number, still carry the whole list's total
+                later = await read_model.page_with_total(page_size=2, page_token=counted.next_page_token, filters=filters)
+                assert later.total == counted.total
+                assert (await read_model.page_with_total(page_size=2, page_number=2, filters=filters)).total == counted.total
+        assert [(await read_model.page_with_total(filters=f)).total for f in ({}, {"author": "ann"})] == [7, 3]
+        past_the_end = await read_model.page_with_total(page_size=3, page_number=9)
+        assert (past_the_end.items, past_the_end.total) == ([], 7)
+
     async def test_aip158_pages_follow_tokens_bound_to_their_filters(self, store: SqlAlchemyEventStore) -> None:
         for n in range(7):
             author = "ann" if n % 2 else "bob"

@@ -180,7 +180,8 @@ def test_list_plan_pages_and_counts(simple: Project) -> None:
     assert plan is not None
     assert plan.response_args == (
         Assignment("items", "page.items"),
-        Assignment("total", "await self.states.count()"),
+        Assignment("total", "page.total"),
     )
+    assert plan.page_method == "page_with_total"  # the total rides on the page's SELECT
     assert plan.page_args == (Assignment("page_size", "request.page_size"), Assignment("page_number", "request.page"))
     assert plan.filter_args == ()

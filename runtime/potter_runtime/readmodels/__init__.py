@@ -6,7 +6,7 @@ Generated query handlers and projections import read-model names from here.
 from __future__ import annotations
 
 from potter_runtime.readmodels.documents import DocumentProjection, DocumentReadModel, document_table
-from potter_runtime.readmodels.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageTokens
+from potter_runtime.readmodels.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, CountedPage, Page, PageTokens
 from potter_runtime.readmodels.projections import Projection, ProjectionRunner, ProjectionWorker
 from potter_runtime.readmodels.state import StateReader, StateReadModel, StateView
 
@@ -15,6 +15,7 @@ __all__ = [
     "MAX_PAGE_SIZE",
     "DocumentProjection",
     "DocumentReadModel",
+    "CountedPage",
     "Page",
     "PageTokens",
     "Projection",

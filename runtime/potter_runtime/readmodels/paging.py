@@ -39,6 +39,18 @@ class Page(Generic[T]):
     next_page_token: str = ""
 
 
+@dataclass(frozen=True)
+class CountedPage(Page[T]):
+    """One page of a list and the list's total size.
+
+    Attributes:
+        total: How many items the whole list holds, all pages together (int);
+            AIP-158 calls a response field carrying it ``total_size``.
+    """
+
+    total: int = 0
+
+
 def page_size_of(page_size: int) -> int:
     """Return the page size to use for a requested one (AIP-158).
 

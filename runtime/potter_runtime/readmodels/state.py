@@ -19,7 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from potter_runtime.errors import NotFoundError
 from potter_runtime.messages import STORED_JSON
-from potter_runtime.readmodels.paging import Page, PageTokens, filter_json, page_size_of
+from potter_runtime.readmodels.paging import CountedPage, Page, PageTokens, filter_json, page_size_of
 from potter_runtime.store.schema import aggregate_counts_table as counts
 from potter_runtime.store.schema import aggregate_states_table as states
 from potter_runtime.store.sql import autocommit
@@ -69,6 +69,17 @@ class StateReader(Protocol[StateT]):
         """Return one page in id order and the token of the next (AIP-158)."""
         ...
 
+    async def page_with_total(
+        self,
+        *,
+        page_size: int = 0,
+        page_token: str = "",
+        page_number: int = 0,
+        filters: Mapping[str, object] | None = None,
+    ) -> CountedPage[StateT]:
+        """Return ``page``'s page plus the number of live aggregates matching ``filters``, in one read."""
+        ...
+
     async def count(self, *, filters: Mapping[str, object] | None = None) -> int:
         """Return the number of live aggregates matching ``filters``."""
         ...
@@ -96,9 +107,9 @@ class StateReadModel(Generic[StateT]):
         self._tokens = PageTokens(f"state:{aggregate_type}")
         # Statements without a filter, built once (building and cache-keying one
         # per request showed in List's profile): the live count, and per page size
-        # the first page and the page after a bound ``after`` id.
+        # the first page and the page after a bound ``after`` id, without and with the total.
         self._count_all = select(counts.c.live).where(counts.c.aggregate_type == aggregate_type)
-        self._unfiltered_pages: dict[int, tuple[Any, Any]] = {}
+        self._unfiltered_pages: dict[tuple[int, bool], tuple[Any, Any]] = {}
 
     async def find(self, aggregate_id: str) -> StateView[StateT] | None:
         """Return the aggregate's row, or None when it does not exist or was deleted."""
@@ -149,23 +160,60 @@ class StateReadModel(Generic[StateT]):
             InvalidArgumentError: ``page_size`` is negative, or ``page_token``
                 was not issued by this read model for the same filters.
         """
+        page, _ = await self._page(page_size, page_token, page_number, filters, with_total=False)
+        return page
+
+    async def page_with_total(
+        self,
+        *,
+        page_size: int = 0,
+        page_token: str = "",
+        page_number: int = 0,
+        filters: Mapping[str, object] | None = None,
+    ) -> CountedPage[StateT]:
+        """Return what ``page`` returns plus ``total``, what ``count(filters=filters)`` returns.
+
+        The total rides on the page's SELECT as a scalar subquery (one round
+        trip for a List that reports its total size); only a page with no rows
+        (an empty list, or a token past the end) reads it separately.
+
+        Raises:
+            InvalidArgumentError: As ``page``.
+        """
+        page, total = await self._page(page_size, page_token, page_number, filters, with_total=True)
+        if total is None:
+            total = await self.count(filters=filters)
+        return CountedPage(page.items, page.next_page_token, total)
+
+    async def _page(
+        self,
+        page_size: int,
+        page_token: str,
+        page_number: int,
+        filters: Mapping[str, object] | None,
+        *,
+        with_total: bool,
+    ) -> tuple[Page[StateT], int | None]:
         size = page_size_of(page_size)
         wanted = filter_json(filters)
         after = self._tokens.decode(page_token, wanted)
         if not wanted and (after is not None or page_number <= 1):
-            first, following = self._unfiltered_page(size)
-            views = await self._select(first if after is None else following, {"after": after})
+            first, following = self._unfiltered_page(size, with_total)
+            rows = await self._rows(first if after is None else following, {"after": after})
         else:
             query = self._ordered(wanted)
+            if with_total:
+                matching = select(func.count()).select_from(states).where(*self._where(wanted))
+                query = query.add_columns(matching.scalar_subquery().label("total"))
             if after is not None:
                 query = query.where(states.c.aggregate_id > after)
             elif page_number > 1:
                 query = query.offset((page_number - 1) * size)
-            views = await self._select(query.limit(size + 1))
-        more = len(views) > size
-        views = views[:size]
-        token = self._tokens.encode(views[-1].aggregate_id, wanted) if more else ""
-        return Page([view.state for view in views], token)
+            rows = await self._rows(query.limit(size + 1))
+        total = int(rows[0].total or 0) if with_total and rows else None
+        views = [self._view(row) for row in rows[:size]]
+        token = self._tokens.encode(views[-1].aggregate_id, wanted) if len(rows) > size else ""
+        return Page([view.state for view in views], token), total
 
     async def list_page(self, *, offset: int = 0, limit: int = 50) -> list[StateView[StateT]]:
         """Return up to ``limit`` rows ordered by aggregate id, skipping ``offset`` (LIMIT/OFFSET).
@@ -215,22 +263,27 @@ class StateReadModel(Generic[StateT]):
     def _ordered(self, filters: Mapping[str, Any]) -> Any:
         return select(states).where(*self._where(filters)).order_by(states.c.aggregate_id)
 
-    def _unfiltered_page(self, size: int) -> tuple[Any, Any]:
+    def _unfiltered_page(self, size: int, with_total: bool) -> tuple[Any, Any]:
         """Return the (first page, page after ``:after``) statements of ``size`` + 1 rows without a filter."""
-        statements = self._unfiltered_pages.get(size)
+        statements = self._unfiltered_pages.get((size, with_total))
         if statements is None:
-            query = self._ordered({}).limit(size + 1)
+            query = self._ordered({})
+            if with_total:
+                query = query.add_columns(self._count_all.scalar_subquery().label("total"))
+            query = query.limit(size + 1)
             statements = (
                 query,
                 query.where(states.c.aggregate_id > bindparam("after", type_=states.c.aggregate_id.type)),
             )
-            self._unfiltered_pages[size] = statements
+            self._unfiltered_pages[(size, with_total)] = statements
         return statements
 
-    async def _select(self, query: Any, parameters: Mapping[str, Any] | None = None) -> list[StateView[StateT]]:
+    async def _rows(self, query: Any, parameters: Mapping[str, Any] | None = None) -> Sequence[Row[Any]]:
         async with self._reads.connect() as conn:
-            rows: Sequence[Row[Any]] = (await conn.execute(query, dict(parameters or {}))).all()
-        return [self._view(row) for row in rows]
+            return (await conn.execute(query, dict(parameters or {}))).all()
+
+    async def _select(self, query: Any, parameters: Mapping[str, Any] | None = None) -> list[StateView[StateT]]:
+        return [self._view(row) for row in await self._rows(query, parameters)]
 
     def _view(self, row: Row[Any]) -> StateView[StateT]:
         # A state written before a field was removed from the proto must still load.

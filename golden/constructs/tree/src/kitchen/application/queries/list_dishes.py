@@ -10,5 +10,5 @@ class ListDishesHandler(ListDishesHandlerBase):
     """ListDishes query."""
 
     async def handle(self, request: ListDishesRequest) -> ListDishesResponse:
-        page = await self.states.page(page_size=request.page_size)
-        return ListDishesResponse(dishes=page.items, total=await self.states.count())
+        page = await self.states.page_with_total(page_size=request.page_size)
+        return ListDishesResponse(dishes=page.items, total=page.total)

@@ -11,14 +11,12 @@ class ListBooksHandler(ListBooksHandlerBase):
 
     async def handle(self, request: ListBooksRequest) -> ListBooksResponse:
         filters = {"author": request.author}
-        page = await self.states.page(
+        page = await self.states.page_with_total(
             page_size=request.page_size,
             page_token=request.page_token,
             page_number=request.page,
             filters=filters,
         )
         return ListBooksResponse(
-            books=page.items,
-            total=await self.states.count(filters=filters),
-            next_page_token=page.next_page_token,
+            books=page.items, total=page.total, next_page_token=page.next_page_token
         )

@@ -11,12 +11,12 @@ class ListProductsHandler(ListProductsHandlerBase):
 
     async def handle(self, request: ListProductsRequest) -> ListProductsResponse:
         filters = {"category": request.category}
-        page = await self.states.page(
+        page = await self.states.page_with_total(
             page_size=request.page_size, page_number=request.page, filters=filters
         )
         return ListProductsResponse(
             products=page.items,
-            total=await self.states.count(filters=filters),
+            total=page.total,
             page=request.page,
             page_size=request.page_size,
         )

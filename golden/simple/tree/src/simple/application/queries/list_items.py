@@ -10,7 +10,7 @@ class ListItemsHandler(ListItemsHandlerBase):
     """ListItems возвращает список items"""
 
     async def handle(self, request: ListItemsRequest) -> ListItemsResponse:
-        page = await self.states.page(
+        page = await self.states.page_with_total(
             page_size=request.page_size, page_number=request.page
         )
-        return ListItemsResponse(items=page.items, total=await self.states.count())
+        return ListItemsResponse(items=page.items, total=page.total)
