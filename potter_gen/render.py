@@ -31,6 +31,7 @@ from potter_gen.read_models import (
     read_model_query,
     state_indexes,
 )
+from potter_gen.subscribers import EventSubscriber, plan_subscribers, subscriber_tests
 from potter_gen.targets import TARGETS, FanOut, FileKind, Layer, Target
 
 
@@ -203,15 +204,22 @@ def handler_imports(project: Project, rpc: Rpc) -> HandlerImports:
 
 @dataclass(frozen=True)
 class Storage:
-    """What the service stores beside its events, computed once per render (`read_models.py`)."""
+    """What the service stores beside its events and what reacts to them, computed once per render.
+
+    Attributes:
+        read_models: the named read models (`read_models.py`).
+        state_indexes: the state projection's indexes.
+        subscribers: the event subscribers (`subscribers.py`).
+    """
 
     read_models: tuple[ReadModel, ...]
     state_indexes: tuple[StateIndex, ...]
+    subscribers: tuple[EventSubscriber, ...]
 
     @classmethod
     def of(cls, project: Project) -> Storage:
         """Plan the storage of `project`."""
-        return cls(plan_read_models(project), state_indexes(project))
+        return cls(plan_read_models(project), state_indexes(project), plan_subscribers(project))
 
     def query(self, rpc: Rpc) -> ReadModelQuery | None:
         """Return how `rpc` reads its named read model, or None."""
@@ -356,6 +364,9 @@ def _expand(target: Target, project: Project, storage: Storage) -> Iterable[tupl
     elif target.fan_out is FanOut.READ_MODEL:
         for read_model in storage.read_models:
             yield target.path.format(**base, read_model=read_model.name), {"read_model": read_model}
+    elif target.fan_out is FanOut.SUBSCRIBER:
+        for subscriber in storage.subscribers:
+            yield target.path.format(**base, subscriber=subscriber.module), {"subscriber": subscriber}
     elif target.fan_out is FanOut.STATE_INDEX:
         for index in storage.state_indexes:
             yield target.path.format(**base, state_index=index.module), {"index": index}
@@ -377,15 +388,17 @@ def render_project(project: Project, layer: Layer = Layer.SERVICE) -> OutputTree
     env = _environment()
     client = client_class_name(project)
     storage = Storage.of(project)
+    lifecycles = samples.lifecycles(project)
     context = {
         "storage": storage,
         "core_revision": CORE_REVISION,
         "project": project,
         "header": _header(project),
         "generator_version": __version__,
-        "lifecycles": samples.lifecycles(project),
+        "lifecycles": lifecycles,
         "untested_rpcs": samples.untested_rpcs(project, storage.read_models),
         "read_model_tests": samples.read_model_tests(project, storage.read_models),
+        "subscriber_tests": subscriber_tests(storage.subscribers, lifecycles),
         "standalone_rpcs": samples.standalone_rpcs(project),
         "error_samples": samples.error_samples(project),
         "sdk_package": sdk_package(project),

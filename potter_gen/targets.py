@@ -4,8 +4,8 @@ GENERATED files are rewritten on every run and carry the DO NOT EDIT header;
 SCAFFOLD files are written once and then belong to the user (DESIGN.md,
 "File ownership"). A path pattern may use `{package}`, and, per fan-out,
 `{aggregate}` (one file per aggregate) or `{rpc_package}`/`{rpc}` (one file
-per RPC), `{read_model}` (one per named read model) or `{state_index}` (one
-per indexed state field); SDK paths use `{sdk_package}`. Templates live under
+per RPC), `{read_model}` (one per named read model), `{subscriber}` (one per
+event subscriber) or `{state_index}` (one per indexed state field); SDK paths use `{sdk_package}`. Templates live under
 `templates/<layer>/` at the same relative path plus `.j2`. Pure data.
 """
 
@@ -37,6 +37,7 @@ class FanOut(enum.Enum):
     RPC = "rpc"
     READ_MODEL = "read_model"
     STATE_INDEX = "state_index"
+    SUBSCRIBER = "subscriber"
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,9 @@ SERVICE_TARGETS: tuple[Target, ...] = (
     Target(f"{_PKG}/application/read_models.py", G),
     Target(f"{_PKG}/application/projections/__init__.py", G),
     Target(f"{_PKG}/application/projections/{{read_model}}.py", S, FanOut.READ_MODEL),
+    Target(f"{_PKG}/application/subscriber_bases.py", G),
+    Target(f"{_PKG}/application/subscribers/__init__.py", G),
+    Target(f"{_PKG}/application/subscribers/{{subscriber}}.py", S, FanOut.SUBSCRIBER),
     Target(f"{_PKG}/infrastructure/__init__.py", G),
     Target(f"{_PKG}/infrastructure/repositories.py", G),
     Target(f"{_PKG}/presentation/__init__.py", G),
@@ -105,6 +109,7 @@ SERVICE_TARGETS: tuple[Target, ...] = (
     Target(f"{_PKG}/presentation/rest/routes.py", G),
     Target("tests/conftest.py", S),
     Target("tests/test_rest.py", S),
+    Target("tests/test_subscribers.py", S),
 )
 
 _SDK = "src/{sdk_package}"

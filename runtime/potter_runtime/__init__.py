@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from potter_runtime.aggregate import AggregateRoot
-    from potter_runtime.client import ApiError, AsyncClient, Client, RetryPolicy, Route
+    from potter_runtime.breaker import CircuitBreakerSettings
+    from potter_runtime.client import ApiError, AsyncClient, CircuitOpenError, Client, RetryPolicy, Route
     from potter_runtime.errors import (
         ConcurrencyError,
         DeadlineExceededError,
@@ -48,6 +49,8 @@ _SUBMODULE = {
     "AggregateRoot": "aggregate",
     "ApiError": "client",
     "AsyncClient": "client",
+    "CircuitBreakerSettings": "breaker",
+    "CircuitOpenError": "client",
     "Client": "client",
     "RetryPolicy": "client",
     "Snapshot": "store",
@@ -87,6 +90,8 @@ __all__ = [
     "AggregateRoot",
     "ApiError",
     "AsyncClient",
+    "CircuitBreakerSettings",
+    "CircuitOpenError",
     "Client",
     "CommandHandler",
     "ConcurrencyError",

@@ -9,6 +9,7 @@ This module must not know any particular service, nor import a server framework.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import time
 import uuid
@@ -22,6 +23,7 @@ import httpx
 import tenacity
 from pydantic import BaseModel
 
+from potter_runtime.breaker import AsyncCircuitBreakers, CircuitBreakers, CircuitBreakerSettings
 from potter_runtime.messages import IGNORE_UNKNOWN_FIELDS
 
 ResponseT = TypeVar("ResponseT", bound=BaseModel)
@@ -131,6 +133,35 @@ class InvalidArgumentError(ApiError):
     error_code: ClassVar[str] = "INVALID_ARGUMENT"
 
 
+class CircuitOpenError(ApiError):
+    """The client's circuit breaker for the service's host is open: nothing was sent (503 ``UNAVAILABLE``).
+
+    Raised without a request after ``CircuitBreakerSettings.failure_threshold``
+    consecutive failed attempts (no connection, cut answer, 5xx, 429), until
+    ``reset_timeout`` seconds have passed. It is `retryable` (later, by the
+    caller: the client's own retries stop at it) and `retry_after` holds the
+    seconds until the breaker lets one attempt through again.
+
+    Attributes:
+        host: the circuit, e.g. "http://127.0.0.1:8000".
+    """
+
+    error_code: ClassVar[str] = "UNAVAILABLE"
+
+    def __init__(self, host: str, retry_after: float) -> None:
+        """Create the error for the circuit `host`, half-opening in `retry_after` seconds."""
+        detail = f"circuit breaker open for {host}: recent calls failed; retry in {retry_after:.1f} s"
+        super().__init__(503, "UNAVAILABLE", detail, title="Circuit Open", retryable=True, retry_after=retry_after)
+        self.host = host
+
+
+def is_host_failure(exc: BaseException) -> bool:
+    """Tell whether `exc` counts against the host's circuit: a transport error, a 5xx or 429 answer (not 4xx)."""
+    if isinstance(exc, ApiError):
+        return not isinstance(exc, CircuitOpenError) and (exc.status >= 500 or exc.status == 429)
+    return isinstance(exc, httpx.TransportError)
+
+
 #: Error classes of the codes every potter service may answer, used when the SDK has none of its own.
 BUILTIN_ERRORS: Mapping[str, type[ApiError]] = {InvalidArgumentError.error_code: InvalidArgumentError}
 
@@ -211,7 +242,9 @@ class RetryPolicy:
     max_retry_after: float = 30.0
 
     def is_retryable(self, exc: BaseException, replayable: bool) -> bool:
-        """Tell whether a call that failed with `exc` may be sent again."""
+        """Tell whether a call that failed with `exc` may be sent again (never while the circuit is open)."""
+        if isinstance(exc, CircuitOpenError):
+            return False
         if isinstance(exc, ApiError):
             if exc.retryable:
                 return exc.retry_after is None or exc.retry_after <= self.max_retry_after
@@ -328,6 +361,8 @@ class Client(_Base):
         headers: headers sent with every request (e.g. Authorization).
         timeout: seconds to wait for connect, read and write, per try.
         retry: the retry policy (default `RetryPolicy()`).
+        circuit_breaker: when this client stops calling a failing host
+            (`CircuitBreakerSettings()`: 5 failures, 30 s); None disables it.
     """
 
     def __init__(
@@ -338,10 +373,16 @@ class Client(_Base):
         headers: Mapping[str, str] | None = None,
         timeout: float = 10.0,
         retry: RetryPolicy | None = None,
+        circuit_breaker: CircuitBreakerSettings | None = CircuitBreakerSettings(),  # noqa: B008 (frozen)
     ) -> None:
         super().__init__(retry)
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(base_url=base_url, timeout=timeout)
+        self.breakers = (
+            CircuitBreakers(circuit_breaker, is_failure=is_host_failure, open_error=CircuitOpenError)
+            if circuit_breaker
+            else None
+        )
         if headers:
             self._http.headers.update(headers)
 
@@ -375,8 +416,9 @@ class Client(_Base):
         built = route.build(self._http, request, idempotency_key, timeout)
 
         def send() -> ResponseT:
-            response = self._http.send(built)
-            self._check(response)
+            with self.breakers.guard(built.url) if self.breakers else contextlib.nullcontext():
+                response = self._http.send(built)
+                self._check(response)
             return response_type.model_validate(response.json(), context=IGNORE_UNKNOWN_FIELDS)
 
         return tenacity.Retrying(**self.retry.retrying_arguments(route.is_replayable))(send)
@@ -399,11 +441,12 @@ class Client(_Base):
         built = route.build(self._http, request, None, timeout)
 
         def open_stream() -> httpx.Response:
-            response = self._http.send(built, stream=True)
-            if response.status_code >= 400:
-                response.read()
-                response.close()
-                self._check(response)
+            with self.breakers.guard(built.url) if self.breakers else contextlib.nullcontext():
+                response = self._http.send(built, stream=True)
+                if response.status_code >= 400:
+                    response.read()
+                    response.close()
+                    self._check(response)
             return response
 
         response: httpx.Response = tenacity.Retrying(**self.retry.retrying_arguments(route.is_replayable))(open_stream)
@@ -426,10 +469,16 @@ class AsyncClient(_Base):
         headers: Mapping[str, str] | None = None,
         timeout: float = 10.0,
         retry: RetryPolicy | None = None,
+        circuit_breaker: CircuitBreakerSettings | None = CircuitBreakerSettings(),  # noqa: B008 (frozen)
     ) -> None:
         super().__init__(retry)
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(base_url=base_url, timeout=timeout)
+        self.breakers = (
+            AsyncCircuitBreakers(circuit_breaker, is_failure=is_host_failure, open_error=CircuitOpenError)
+            if circuit_breaker
+            else None
+        )
         if headers:
             self._http.headers.update(headers)
 
@@ -459,8 +508,9 @@ class AsyncClient(_Base):
         built = route.build(self._http, request, idempotency_key, timeout)
 
         async def send() -> ResponseT:
-            response = await self._http.send(built)
-            self._check(response)
+            async with self.breakers.guard(built.url) if self.breakers else contextlib.nullcontext():
+                response = await self._http.send(built)
+                self._check(response)
             return response_type.model_validate(response.json(), context=IGNORE_UNKNOWN_FIELDS)
 
         return await tenacity.AsyncRetrying(**self.retry.retrying_arguments(route.is_replayable))(send)
@@ -477,11 +527,12 @@ class AsyncClient(_Base):
         built = route.build(self._http, request, None, timeout)
 
         async def open_stream() -> httpx.Response:
-            response = await self._http.send(built, stream=True)
-            if response.status_code >= 400:
-                await response.aread()
-                await response.aclose()
-                self._check(response)
+            async with self.breakers.guard(built.url) if self.breakers else contextlib.nullcontext():
+                response = await self._http.send(built, stream=True)
+                if response.status_code >= 400:
+                    await response.aread()
+                    await response.aclose()
+                    self._check(response)
             return response
 
         response: httpx.Response = await tenacity.AsyncRetrying(**self.retry.retrying_arguments(route.is_replayable))(open_stream)

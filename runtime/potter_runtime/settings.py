@@ -37,6 +37,10 @@ class ServiceSettings(BaseSettings):
         log_json: Log one JSON object per line (env ``LOG_JSON``, bool); False for plain text.
         nats_url: NATS server with JetStream the outbox relay publishes events to
             (env ``NATS_URL``, e.g. ``nats://127.0.0.1:4222``); None keeps events in the process.
+        event_max_deliver: Attempts an event subscriber gets per event before the
+            event is parked on its dead-letter subject (env ``EVENT_MAX_DELIVER``, int >= 1).
+        event_backoff_seconds: Delays before an event subscriber's 2nd, 3rd, …
+            attempt (env ``EVENT_BACKOFF_SECONDS``, a JSON list of seconds; the last repeats).
     """
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
@@ -53,6 +57,8 @@ class ServiceSettings(BaseSettings):
     idempotency_key_ttl_seconds: float = Field(default=24 * 60 * 60, gt=0)
     log_json: bool = True
     nats_url: str | None = None
+    event_max_deliver: int = Field(default=5, ge=1)
+    event_backoff_seconds: list[float] = Field(default_factory=lambda: [1.0, 5.0, 30.0, 120.0])
 
     def snapshot_policy(self) -> SnapshotPolicy | None:
         """Return the repositories' snapshot policy, or None when snapshots are off."""

@@ -133,6 +133,7 @@ def expected_files(project: Project, layer: Layer) -> int:
         FanOut.RPC: len(project.rpcs),
         FanOut.READ_MODEL: len(storage.read_models),
         FanOut.STATE_INDEX: len(storage.state_indexes),
+        FanOut.SUBSCRIBER: len(storage.subscribers),
     }
     return sum(per_fan_out[target.fan_out] for target in TARGETS[layer])
 

@@ -5,9 +5,17 @@ Request and response models are in `kitchen_client.models`, typed errors in
 `kitchen_client.errors`.
 """
 
-from potter_runtime.client import ApiError, RetryPolicy
+from potter_runtime.breaker import CircuitBreakerSettings
+from potter_runtime.client import ApiError, CircuitOpenError, RetryPolicy
 
 from kitchen_client.async_client import AsyncKitchenClient
 from kitchen_client.client import KitchenClient
 
-__all__ = ["ApiError", "AsyncKitchenClient", "KitchenClient", "RetryPolicy"]
+__all__ = [
+    "ApiError",
+    "AsyncKitchenClient",
+    "CircuitBreakerSettings",
+    "CircuitOpenError",
+    "KitchenClient",
+    "RetryPolicy",
+]

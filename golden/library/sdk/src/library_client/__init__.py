@@ -5,9 +5,17 @@ Request and response models are in `library_client.models`, typed errors in
 `library_client.errors`.
 """
 
-from potter_runtime.client import ApiError, RetryPolicy
+from potter_runtime.breaker import CircuitBreakerSettings
+from potter_runtime.client import ApiError, CircuitOpenError, RetryPolicy
 
 from library_client.async_client import AsyncLibraryClient
 from library_client.client import LibraryClient
 
-__all__ = ["ApiError", "AsyncLibraryClient", "LibraryClient", "RetryPolicy"]
+__all__ = [
+    "ApiError",
+    "AsyncLibraryClient",
+    "CircuitBreakerSettings",
+    "CircuitOpenError",
+    "LibraryClient",
+    "RetryPolicy",
+]

@@ -11,7 +11,7 @@ from potter_runtime.bus import ServiceBuses, build_service_buses
 from potter_runtime.migrations import prepare_database
 from potter_runtime.readmodels import ProjectionRunner, ProjectionWorker
 from potter_runtime.readmodels.replay import RebuildableProjection, StateProjection
-from potter_runtime.relay import EventDelivery, open_event_delivery
+from potter_runtime.relay import EventDelivery, Subscriber, open_event_delivery
 from potter_runtime.store import SqlAlchemyEventStore, open_event_store
 
 from library.application.commands.create_book import CreateBookHandler
@@ -26,6 +26,8 @@ from library.application.queries.get_member import GetMemberHandler
 from library.application.queries.list_members import ListMembersHandler
 from library.application.queries.get_book_summary import GetBookSummaryHandler
 from library.application.read_models import metadata as read_model_metadata
+from library.application.subscribers.book import BookSubscriber
+from library.application.subscribers.member import MemberSubscriber
 from library.infrastructure.repositories import (
     AGGREGATES,
     ReadModels,
@@ -65,6 +67,8 @@ class Container:
     get_member: GetMemberHandler
     list_members: ListMembersHandler
     get_book_summary: GetBookSummaryHandler
+    book_subscriber: BookSubscriber = field(default_factory=BookSubscriber)
+    member_subscriber: MemberSubscriber = field(default_factory=MemberSubscriber)
     projections: ProjectionWorker = field(init=False)
     buses: ServiceBuses = field(init=False)
     events: EventDelivery = field(init=False)
@@ -95,9 +99,15 @@ class Container:
         self.buses.queries.register(self.get_member)
         self.buses.queries.register(self.list_members)
         self.buses.queries.register(self.get_book_summary)
-        # Events leave through the outbox relay: to NATS JetStream when NATS_URL is set.
+        # Events leave through the outbox relay: to NATS JetStream and its durable consumers when
+        # NATS_URL is set, else to the in-process event bus; each reaches each subscriber once.
         self.events = open_event_delivery(
-            self.event_store, module="library", nats_url=self.settings.nats_url
+            self.event_store,
+            module="library",
+            nats_url=self.settings.nats_url,
+            subscribers=self.subscribers(),
+            max_deliver=self.settings.event_max_deliver,
+            backoff=self.settings.event_backoff_seconds,
         )
 
     @property
@@ -106,7 +116,7 @@ class Container:
         return Path(self.settings.migrations_dir or PROJECT_DIR / "migrations")
 
     async def start(self) -> None:
-        """Prepare the database; keep the named read models up to date and relay events in the background.
+        """Prepare the database; keep the named read models up to date and deliver events in the background.
 
         Raises:
             DatabaseNotAtHeadError: On PostgreSQL, the database is not migrated (`make migrate`).
@@ -115,8 +125,7 @@ class Container:
             self.event_store, read_model_metadata, self.migrations_dir
         )
         self.projections.start()
-        if self.settings.nats_url:
-            self._background.append(asyncio.create_task(self.events.run()))
+        self._background.append(asyncio.create_task(self.events.run()))
 
     async def stop(self) -> None:
         """Stop the relay and the projections, finish the buses' writes, release the database connections."""
@@ -125,6 +134,10 @@ class Container:
         await self.projections.stop()
         await self.buses.aclose()
         await self.event_store.close()
+
+    def subscribers(self) -> list[Subscriber]:
+        """Return the event subscribers, one per aggregate (`application/subscribers/`)."""
+        return [self.book_subscriber, self.member_subscriber]
 
     def rebuildable_projections(self) -> list[RebuildableProjection]:
         """Return every read model `replay` can rebuild: the state projection (`state`), then the named ones."""

@@ -5,9 +5,17 @@ Request and response models are in `shelf_client.models`, typed errors in
 `shelf_client.errors`.
 """
 
-from potter_runtime.client import ApiError, RetryPolicy
+from potter_runtime.breaker import CircuitBreakerSettings
+from potter_runtime.client import ApiError, CircuitOpenError, RetryPolicy
 
 from shelf_client.async_client import AsyncShelfClient
 from shelf_client.client import ShelfClient
 
-__all__ = ["ApiError", "AsyncShelfClient", "ShelfClient", "RetryPolicy"]
+__all__ = [
+    "ApiError",
+    "AsyncShelfClient",
+    "CircuitBreakerSettings",
+    "CircuitOpenError",
+    "ShelfClient",
+    "RetryPolicy",
+]

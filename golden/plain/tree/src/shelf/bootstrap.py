@@ -11,7 +11,7 @@ from potter_runtime.bus import ServiceBuses, build_service_buses
 from potter_runtime.migrations import prepare_database
 from potter_runtime.readmodels import ProjectionRunner, ProjectionWorker
 from potter_runtime.readmodels.replay import RebuildableProjection, StateProjection
-from potter_runtime.relay import EventDelivery, open_event_delivery
+from potter_runtime.relay import EventDelivery, Subscriber, open_event_delivery
 from potter_runtime.store import SqlAlchemyEventStore, open_event_store
 
 from shelf.application.commands.create_shelf import CreateShelfHandler
@@ -21,6 +21,8 @@ from shelf.application.commands.update_shelf import UpdateShelfHandler
 from shelf.application.commands.delete_shelf import DeleteShelfHandler
 from shelf.application.commands.create_author import CreateAuthorHandler
 from shelf.application.read_models import metadata as read_model_metadata
+from shelf.application.subscribers.shelf import ShelfSubscriber
+from shelf.application.subscribers.author import AuthorSubscriber
 from shelf.infrastructure.repositories import (
     AGGREGATES,
     ReadModels,
@@ -55,6 +57,8 @@ class Container:
     update_shelf: UpdateShelfHandler
     delete_shelf: DeleteShelfHandler
     create_author: CreateAuthorHandler
+    shelf_subscriber: ShelfSubscriber = field(default_factory=ShelfSubscriber)
+    author_subscriber: AuthorSubscriber = field(default_factory=AuthorSubscriber)
     projections: ProjectionWorker = field(init=False)
     buses: ServiceBuses = field(init=False)
     events: EventDelivery = field(init=False)
@@ -80,9 +84,15 @@ class Container:
         self.buses.commands.register(self.update_shelf)
         self.buses.commands.register(self.delete_shelf)
         self.buses.commands.register(self.create_author)
-        # Events leave through the outbox relay: to NATS JetStream when NATS_URL is set.
+        # Events leave through the outbox relay: to NATS JetStream and its durable consumers when
+        # NATS_URL is set, else to the in-process event bus; each reaches each subscriber once.
         self.events = open_event_delivery(
-            self.event_store, module="shelf", nats_url=self.settings.nats_url
+            self.event_store,
+            module="shelf",
+            nats_url=self.settings.nats_url,
+            subscribers=self.subscribers(),
+            max_deliver=self.settings.event_max_deliver,
+            backoff=self.settings.event_backoff_seconds,
         )
 
     @property
@@ -91,7 +101,7 @@ class Container:
         return Path(self.settings.migrations_dir or PROJECT_DIR / "migrations")
 
     async def start(self) -> None:
-        """Prepare the database; keep the named read models up to date and relay events in the background.
+        """Prepare the database; keep the named read models up to date and deliver events in the background.
 
         Raises:
             DatabaseNotAtHeadError: On PostgreSQL, the database is not migrated (`make migrate`).
@@ -100,8 +110,7 @@ class Container:
             self.event_store, read_model_metadata, self.migrations_dir
         )
         self.projections.start()
-        if self.settings.nats_url:
-            self._background.append(asyncio.create_task(self.events.run()))
+        self._background.append(asyncio.create_task(self.events.run()))
 
     async def stop(self) -> None:
         """Stop the relay and the projections, finish the buses' writes, release the database connections."""
@@ -110,6 +119,10 @@ class Container:
         await self.projections.stop()
         await self.buses.aclose()
         await self.event_store.close()
+
+    def subscribers(self) -> list[Subscriber]:
+        """Return the event subscribers, one per aggregate (`application/subscribers/`)."""
+        return [self.shelf_subscriber, self.author_subscriber]
 
     def rebuildable_projections(self) -> list[RebuildableProjection]:
         """Return every read model `replay` can rebuild: the state projection (`state`), then the named ones."""

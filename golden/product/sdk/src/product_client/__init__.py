@@ -5,9 +5,17 @@ Request and response models are in `product_client.models`, typed errors in
 `product_client.errors`.
 """
 
-from potter_runtime.client import ApiError, RetryPolicy
+from potter_runtime.breaker import CircuitBreakerSettings
+from potter_runtime.client import ApiError, CircuitOpenError, RetryPolicy
 
 from product_client.async_client import AsyncProductClient
 from product_client.client import ProductClient
 
-__all__ = ["ApiError", "AsyncProductClient", "ProductClient", "RetryPolicy"]
+__all__ = [
+    "ApiError",
+    "AsyncProductClient",
+    "CircuitBreakerSettings",
+    "CircuitOpenError",
+    "ProductClient",
+    "RetryPolicy",
+]

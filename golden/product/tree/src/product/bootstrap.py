@@ -11,7 +11,7 @@ from potter_runtime.bus import ServiceBuses, build_service_buses
 from potter_runtime.migrations import prepare_database
 from potter_runtime.readmodels import ProjectionRunner, ProjectionWorker
 from potter_runtime.readmodels.replay import RebuildableProjection, StateProjection
-from potter_runtime.relay import EventDelivery, open_event_delivery
+from potter_runtime.relay import EventDelivery, Subscriber, open_event_delivery
 from potter_runtime.store import SqlAlchemyEventStore, open_event_store
 
 from product.application.queries.get_product import GetProductHandler
@@ -20,6 +20,7 @@ from product.application.commands.create_product import CreateProductHandler
 from product.application.commands.update_product import UpdateProductHandler
 from product.application.commands.delete_product import DeleteProductHandler
 from product.application.read_models import metadata as read_model_metadata
+from product.application.subscribers.product import ProductSubscriber
 from product.infrastructure.repositories import (
     AGGREGATES,
     ReadModels,
@@ -53,6 +54,7 @@ class Container:
     create_product: CreateProductHandler
     update_product: UpdateProductHandler
     delete_product: DeleteProductHandler
+    product_subscriber: ProductSubscriber = field(default_factory=ProductSubscriber)
     projections: ProjectionWorker = field(init=False)
     buses: ServiceBuses = field(init=False)
     events: EventDelivery = field(init=False)
@@ -77,9 +79,15 @@ class Container:
         self.buses.commands.register(self.create_product)
         self.buses.commands.register(self.update_product)
         self.buses.commands.register(self.delete_product)
-        # Events leave through the outbox relay: to NATS JetStream when NATS_URL is set.
+        # Events leave through the outbox relay: to NATS JetStream and its durable consumers when
+        # NATS_URL is set, else to the in-process event bus; each reaches each subscriber once.
         self.events = open_event_delivery(
-            self.event_store, module="product", nats_url=self.settings.nats_url
+            self.event_store,
+            module="product",
+            nats_url=self.settings.nats_url,
+            subscribers=self.subscribers(),
+            max_deliver=self.settings.event_max_deliver,
+            backoff=self.settings.event_backoff_seconds,
         )
 
     @property
@@ -88,7 +96,7 @@ class Container:
         return Path(self.settings.migrations_dir or PROJECT_DIR / "migrations")
 
     async def start(self) -> None:
-        """Prepare the database; keep the named read models up to date and relay events in the background.
+        """Prepare the database; keep the named read models up to date and deliver events in the background.
 
         Raises:
             DatabaseNotAtHeadError: On PostgreSQL, the database is not migrated (`make migrate`).
@@ -97,8 +105,7 @@ class Container:
             self.event_store, read_model_metadata, self.migrations_dir
         )
         self.projections.start()
-        if self.settings.nats_url:
-            self._background.append(asyncio.create_task(self.events.run()))
+        self._background.append(asyncio.create_task(self.events.run()))
 
     async def stop(self) -> None:
         """Stop the relay and the projections, finish the buses' writes, release the database connections."""
@@ -107,6 +114,10 @@ class Container:
         await self.projections.stop()
         await self.buses.aclose()
         await self.event_store.close()
+
+    def subscribers(self) -> list[Subscriber]:
+        """Return the event subscribers, one per aggregate (`application/subscribers/`)."""
+        return [self.product_subscriber]
 
     def rebuildable_projections(self) -> list[RebuildableProjection]:
         """Return every read model `replay` can rebuild: the state projection (`state`), then the named ones."""

@@ -5,9 +5,17 @@ Request and response models are in `simple_client.models`, typed errors in
 `simple_client.errors`.
 """
 
-from potter_runtime.client import ApiError, RetryPolicy
+from potter_runtime.breaker import CircuitBreakerSettings
+from potter_runtime.client import ApiError, CircuitOpenError, RetryPolicy
 
 from simple_client.async_client import AsyncSimpleClient
 from simple_client.client import SimpleClient
 
-__all__ = ["ApiError", "AsyncSimpleClient", "SimpleClient", "RetryPolicy"]
+__all__ = [
+    "ApiError",
+    "AsyncSimpleClient",
+    "CircuitBreakerSettings",
+    "CircuitOpenError",
+    "SimpleClient",
+    "RetryPolicy",
+]

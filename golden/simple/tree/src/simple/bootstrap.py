@@ -11,7 +11,7 @@ from potter_runtime.bus import ServiceBuses, build_service_buses
 from potter_runtime.migrations import prepare_database
 from potter_runtime.readmodels import ProjectionRunner, ProjectionWorker
 from potter_runtime.readmodels.replay import RebuildableProjection, StateProjection
-from potter_runtime.relay import EventDelivery, open_event_delivery
+from potter_runtime.relay import EventDelivery, Subscriber, open_event_delivery
 from potter_runtime.store import SqlAlchemyEventStore, open_event_store
 
 from simple.application.commands.create_item import CreateItemHandler
@@ -19,6 +19,7 @@ from simple.application.queries.get_item import GetItemHandler
 from simple.application.commands.update_item import UpdateItemHandler
 from simple.application.queries.list_items import ListItemsHandler
 from simple.application.read_models import metadata as read_model_metadata
+from simple.application.subscribers.item import ItemSubscriber
 from simple.infrastructure.repositories import (
     AGGREGATES,
     ReadModels,
@@ -51,6 +52,7 @@ class Container:
     get_item: GetItemHandler
     update_item: UpdateItemHandler
     list_items: ListItemsHandler
+    item_subscriber: ItemSubscriber = field(default_factory=ItemSubscriber)
     projections: ProjectionWorker = field(init=False)
     buses: ServiceBuses = field(init=False)
     events: EventDelivery = field(init=False)
@@ -74,9 +76,15 @@ class Container:
         self.buses.queries.register(self.get_item)
         self.buses.commands.register(self.update_item)
         self.buses.queries.register(self.list_items)
-        # Events leave through the outbox relay: to NATS JetStream when NATS_URL is set.
+        # Events leave through the outbox relay: to NATS JetStream and its durable consumers when
+        # NATS_URL is set, else to the in-process event bus; each reaches each subscriber once.
         self.events = open_event_delivery(
-            self.event_store, module="simple", nats_url=self.settings.nats_url
+            self.event_store,
+            module="simple",
+            nats_url=self.settings.nats_url,
+            subscribers=self.subscribers(),
+            max_deliver=self.settings.event_max_deliver,
+            backoff=self.settings.event_backoff_seconds,
         )
 
     @property
@@ -85,7 +93,7 @@ class Container:
         return Path(self.settings.migrations_dir or PROJECT_DIR / "migrations")
 
     async def start(self) -> None:
-        """Prepare the database; keep the named read models up to date and relay events in the background.
+        """Prepare the database; keep the named read models up to date and deliver events in the background.
 
         Raises:
             DatabaseNotAtHeadError: On PostgreSQL, the database is not migrated (`make migrate`).
@@ -94,8 +102,7 @@ class Container:
             self.event_store, read_model_metadata, self.migrations_dir
         )
         self.projections.start()
-        if self.settings.nats_url:
-            self._background.append(asyncio.create_task(self.events.run()))
+        self._background.append(asyncio.create_task(self.events.run()))
 
     async def stop(self) -> None:
         """Stop the relay and the projections, finish the buses' writes, release the database connections."""
@@ -104,6 +111,10 @@ class Container:
         await self.projections.stop()
         await self.buses.aclose()
         await self.event_store.close()
+
+    def subscribers(self) -> list[Subscriber]:
+        """Return the event subscribers, one per aggregate (`application/subscribers/`)."""
+        return [self.item_subscriber]
 
     def rebuildable_projections(self) -> list[RebuildableProjection]:
         """Return every read model `replay` can rebuild: the state projection (`state`), then the named ones."""
