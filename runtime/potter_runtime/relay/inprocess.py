@@ -28,6 +28,7 @@ from potter_runtime.relay.subscribers import (
     check_subscriber_name,
     handle_once,
     retry_delay,
+    subscribes_to,
 )
 from potter_runtime.store.port import StoredEvent
 
@@ -108,7 +109,8 @@ class InProcessEventBus:
         """
         for event in events:
             for subscriber in self.subscribers:
-                await self._deliver(subscriber, event)
+                if subscribes_to(subscriber, event.event_type):
+                    await self._deliver(subscriber, event)
 
     async def _deliver(self, subscriber: Subscriber, event: StoredEvent) -> None:
         for attempt in range(1, self.max_deliver + 1):

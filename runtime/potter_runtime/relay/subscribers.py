@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -52,6 +52,10 @@ class Subscriber(Protocol):
     Attributes:
         name: Unique subscriber name: letters, digits, ``_`` and ``-`` only
             (it names the durable consumer and the dead-letter subject).
+
+    A subscriber may also have ``event_types`` (a collection of str): then only
+    events of those types reach ``handle``, and the others cost no transaction
+    and leave no processed-event record (see ``subscribes_to``).
     """
 
     name: str
@@ -73,6 +77,12 @@ def check_subscriber_name(name: str) -> None:
     """Raise ``ValueError`` unless ``name`` can name a durable consumer (``[A-Za-z0-9_-]+``)."""
     if not _NAME.fullmatch(name):
         raise ValueError(f"subscriber name {name!r} must match [A-Za-z0-9_-]+ (it names a JetStream consumer)")
+
+
+def subscribes_to(subscriber: Subscriber, event_type: str) -> bool:
+    """Tell whether ``event_type`` is one ``subscriber`` handles: in its ``event_types``, or any if it has none."""
+    wanted: Collection[str] | None = getattr(subscriber, "event_types", None)
+    return wanted is None or event_type in wanted
 
 
 async def handle_once(engine: AsyncEngine, subscriber: Subscriber, event: StoredEvent) -> bool:
@@ -266,6 +276,9 @@ class SubscriberRunner:
             event = decode_event(message.data)
         except ValueError as exc:
             await self._park(message, exc, attempt)  # no retry can fix a body we cannot read
+            return
+        if not subscribes_to(self.subscriber, event.event_type):
+            await message.ack()
             return
         try:
             handled = await handle_once(self.engine, self.subscriber, event)

@@ -26,6 +26,7 @@ from potter_runtime.relay import (
     handle_once,
     stream_name,
 )
+from potter_runtime.store.port import NewEvent
 from potter_runtime.store.sql import SqlAlchemyEventStore
 
 from .support import Recorder, append_events, processed, seen, stored_ids, stream_message_count, wait_until
@@ -202,3 +203,49 @@ def test_in_process_bus_rejects_bad_or_repeated_subscriber_names() -> None:
         InProcessEventBus(engine, [Recorder("has.dot")])  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="already subscribed"):
         InProcessEventBus(engine, [Recorder("twice"), Recorder("twice")])  # type: ignore[arg-type]
+
+
+class Picky(Recorder):
+    """A Recorder that names the event types it handles."""
+
+    event_types = frozenset({"item.renamed"})
+
+
+async def _append_mixed(store: SqlAlchemyEventStore) -> None:
+    """Three `item.renamed` events, then two of a type `Picky` does not handle."""
+    await append_events(store, 3)
+    for n in range(2):
+        event = NewEvent(event_type="order.placed", event_version=1, payload={"n": 100 + n})
+        await store.append("Order", f"o{n}", 0, [event])
+
+
+async def test_in_process_bus_hands_a_subscriber_only_its_event_types(store: SqlAlchemyEventStore) -> None:
+    await _append_mixed(store)
+    picky, everything = Picky("picky"), Recorder("everything")
+    relay = OutboxRelay(store, store.engine, InProcessEventBus(store.engine, [picky, everything]), name="mixed")
+    try:
+        assert await relay.run_until_caught_up() == 5
+    finally:
+        await relay.close()
+    assert sorted(picky.calls) == [0, 1, 2] and sorted(everything.calls) == [0, 1, 2, 100, 101]
+    # The other types cost no transaction: no processed-event record either.
+    assert await processed(store.engine, "picky") == 3 and await processed(store.engine, "everything") == 5
+
+
+async def test_durable_consumer_acks_other_event_types_without_handling_them(
+    store: SqlAlchemyEventStore, nats_url: str, module: str
+) -> None:
+    await _append_mixed(store)
+    await publish_all(store, nats_url, module)
+    picky = Picky("picky")
+    runner = SubscriberRunner(store.engine, picky, url=nats_url, module=module, fetch_timeout=0.3)
+    try:
+        await runner.start()
+        while await runner.run_once():
+            pass
+        while await runner.run_once():  # nothing is redelivered: the skipped ones were acked
+            pass
+    finally:
+        await runner.close()
+    assert sorted(picky.calls) == [0, 1, 2]
+    assert await processed(store.engine, "picky") == 3
