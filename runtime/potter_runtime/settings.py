@@ -37,6 +37,14 @@ class ServiceSettings(BaseSettings):
         log_json: Log one JSON object per line (env ``LOG_JSON``, bool); False for plain text.
         nats_url: NATS server with JetStream the outbox relay publishes events to
             (env ``NATS_URL``, e.g. ``nats://127.0.0.1:4222``); None keeps events in the process.
+            With it, async commands also wait in a JetStream work queue.
+        operation_lease_seconds: How long a worker holds an async command's
+            operation before another may execute it (env
+            ``OPERATION_LEASE_SECONDS``, float > 0, seconds; default 60); longer
+            than any async command runs.
+        operation_sweep_seconds: How often the operations table is swept for
+            unfinished operations no queue holds (env ``OPERATION_SWEEP_SECONDS``,
+            float > 0, seconds; default 30).
     """
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
@@ -53,6 +61,8 @@ class ServiceSettings(BaseSettings):
     idempotency_key_ttl_seconds: float = Field(default=24 * 60 * 60, gt=0)
     log_json: bool = True
     nats_url: str | None = None
+    operation_lease_seconds: float = Field(default=60, gt=0)
+    operation_sweep_seconds: float = Field(default=30, gt=0)
 
     def snapshot_policy(self) -> SnapshotPolicy | None:
         """Return the repositories' snapshot policy, or None when snapshots are off."""
