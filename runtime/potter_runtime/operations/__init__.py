@@ -21,12 +21,13 @@ if TYPE_CHECKING:
     from potter_runtime.operations.middleware import AsyncCommandMiddleware, OperationQueueUnavailableError
     from potter_runtime.operations.model import OPERATIONS_PATH, Operation, OperationRecord, OperationStatus
     from potter_runtime.operations.queue import InProcessOperationQueue, OperationDelivery, OperationQueue
-    from potter_runtime.operations.rest import operations_api_router, send_operation
+    from potter_runtime.operations.rest import ACCEPTED_RESPONSES, operations_api_router, send_operation
     from potter_runtime.operations.service import Operations, open_operations
     from potter_runtime.operations.store import SqlOperationStore, operation_idempotency_key
     from potter_runtime.operations.worker import OperationWorker, executing_operation, request_type_of
 
 _LAZY = {
+    "ACCEPTED_RESPONSES": "rest",
     "AsyncCommandMiddleware": "middleware",
     "InProcessOperationQueue": "queue",
     "JetStreamOperationQueue": "jetstream",
@@ -49,6 +50,7 @@ _LAZY = {
 }
 
 __all__ = [
+    "ACCEPTED_RESPONSES",
     "AsyncCommandMiddleware",
     "InProcessOperationQueue",
     "JetStreamOperationQueue",

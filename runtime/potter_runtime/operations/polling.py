@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -47,7 +47,7 @@ class OperationPolling:
     """``get_operation`` and ``wait`` of a synchronous client (``Client``)."""
 
     _http: httpx.Client
-    errors: Mapping[str, Any]
+    errors: ClassVar[Mapping[str, Any]]
 
     if TYPE_CHECKING:
 
@@ -98,7 +98,7 @@ class AsyncOperationPolling:
     """``get_operation`` and ``wait`` of an asyncio client (``AsyncClient``)."""
 
     _http: httpx.AsyncClient
-    errors: Mapping[str, Any]
+    errors: ClassVar[Mapping[str, Any]]
 
     if TYPE_CHECKING:
 

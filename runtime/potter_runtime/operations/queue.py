@@ -85,7 +85,13 @@ class InProcessOperationQueue:
         self._closed = False
 
     async def start(self) -> None:
-        """Open the queue again after ``close``."""
+        """Open the queue again after ``close`` (the ids still queued wait on, without its stop mark)."""
+        if self._closed:
+            waiting = [self._ids.get_nowait() for _ in range(self._ids.qsize())]
+            self._ids = asyncio.Queue()
+            for operation_id in waiting:
+                if operation_id is not None:
+                    self._ids.put_nowait(operation_id)
         self._closed = False
 
     async def enqueue(self, operation_id: uuid.UUID) -> None:

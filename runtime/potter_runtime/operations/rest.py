@@ -19,6 +19,19 @@ from potter_runtime.operations.model import OPERATIONS_PATH, Operation
 from potter_runtime.operations.store import SqlOperationStore
 from potter_runtime.rest import PROBLEM_RESPONSES, Exchange
 
+#: OpenAPI ``responses`` of an async command's route: its 202 carries ``Location``.
+ACCEPTED_RESPONSES: dict[int | str, dict[str, Any]] = {
+    202: {
+        "description": "Accepted: executed in the background; poll the operation at Location (AIP-151).",
+        "headers": {
+            "Location": {
+                "description": "The operation, `/api/v1/operations/{id}`.",
+                "schema": {"type": "string"},
+            }
+        },
+    }
+}
+
 
 def send_operation(exchange: Exchange, reply: Reply[Any]) -> Operation:
     """Answer an accepted async command: 202, ``Location`` and the operation.

@@ -330,3 +330,21 @@ async def test_an_unreachable_queue_accepts_nothing(
         rows = (await conn.execute(operations_table.select())).all()
     assert rows == [] and handler.executions == 0
     await queue.close()
+
+
+async def test_the_in_process_queue_reopens_with_the_ids_still_waiting() -> None:
+    queue = InProcessOperationQueue()
+    first, second = uuid.uuid4(), uuid.uuid4()
+    await queue.enqueue(first)
+    await queue.enqueue(first)  # waiting already: not queued twice
+    await queue.close()
+    await queue.start()
+    await queue.enqueue(second)
+    deliveries = queue.deliveries()
+    received = [await anext(deliveries), await anext(deliveries)]
+    assert [delivery.operation_id for delivery in received] == [first, second]
+    for delivery in received:
+        await delivery.ack()
+    await queue.enqueue(first)  # acknowledged: may be queued again
+    assert (await anext(deliveries)).operation_id == first
+    await deliveries.aclose()
