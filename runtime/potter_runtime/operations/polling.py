@@ -2,7 +2,7 @@
 
 Mixed into ``potter_runtime.client.Client`` / ``AsyncClient``: an async
 command's SDK method returns the accepted ``Operation``;
-``get_operation(id)`` reads it again (``GET /api/v1/operations/{id}``,
+``fetch_operation(id)`` reads it again (``GET /api/v1/operations/{id}``,
 AIP-151 GetOperation) and ``wait(operation, ResponseType)`` polls it until
 ``done``, then returns the typed response or raises the typed ``ApiError``
 its problem details map to (the error the command would have raised
@@ -44,7 +44,7 @@ def _result(operation: Operation, response_type: type[ResponseT], errors: Mappin
 
 
 class OperationPolling:
-    """``get_operation`` and ``wait`` of a synchronous client (``Client``)."""
+    """``fetch_operation`` and ``wait`` of a synchronous client (``Client``)."""
 
     _http: httpx.Client
     errors: ClassVar[Mapping[str, Any]]
@@ -54,7 +54,7 @@ class OperationPolling:
         def _check(self, response: httpx.Response) -> None:
             """Raise the ``ApiError`` of an error answer (``potter_runtime.client._Base``)."""
 
-    def get_operation(self, operation: Operation | str) -> Operation:
+    def fetch_operation(self, operation: Operation | str) -> Operation:
         """Return the operation (by object or id) as the service has it now.
 
         Raises:
@@ -85,17 +85,17 @@ class OperationPolling:
             TimeoutError: Not done within ``timeout``.
         """
         give_up_at = time.monotonic() + timeout
-        current = operation if isinstance(operation, Operation) and operation.done else self.get_operation(operation)
+        current = operation if isinstance(operation, Operation) and operation.done else self.fetch_operation(operation)
         while not current.done:
             if time.monotonic() >= give_up_at:
                 raise TimeoutError(f"operation {current.id} not done after {timeout} s (status {current.status})")
             time.sleep(poll_seconds)
-            current = self.get_operation(current)
+            current = self.fetch_operation(current)
         return _result(current, response_type, self.errors)
 
 
 class AsyncOperationPolling:
-    """``get_operation`` and ``wait`` of an asyncio client (``AsyncClient``)."""
+    """``fetch_operation`` and ``wait`` of an asyncio client (``AsyncClient``)."""
 
     _http: httpx.AsyncClient
     errors: ClassVar[Mapping[str, Any]]
@@ -105,7 +105,7 @@ class AsyncOperationPolling:
         def _check(self, response: httpx.Response) -> None:
             """Raise the ``ApiError`` of an error answer (``potter_runtime.client._Base``)."""
 
-    async def get_operation(self, operation: Operation | str) -> Operation:
+    async def fetch_operation(self, operation: Operation | str) -> Operation:
         """Return the operation (by object or id) as the service has it now; raises as ``OperationPolling``."""
         response = await self._http.get(_path(operation))
         self._check(response)
@@ -122,11 +122,11 @@ class AsyncOperationPolling:
         """Poll the operation until it is done; return its response; see ``OperationPolling.wait``."""
         give_up_at = time.monotonic() + timeout
         current = (
-            operation if isinstance(operation, Operation) and operation.done else await self.get_operation(operation)
+            operation if isinstance(operation, Operation) and operation.done else await self.fetch_operation(operation)
         )
         while not current.done:
             if time.monotonic() >= give_up_at:
                 raise TimeoutError(f"operation {current.id} not done after {timeout} s (status {current.status})")
             await asyncio.sleep(poll_seconds)
-            current = await self.get_operation(current)
+            current = await self.fetch_operation(current)
         return _result(current, response_type, self.errors)

@@ -67,10 +67,10 @@ def test_an_async_command_answers_its_operation_and_wait_raises_its_error(base_u
         with pytest.raises(ApiError) as raised:
             client.wait(operation, ImportBooksResponse, timeout=30)
         assert (raised.value.status, raised.value.code) == (501, "NOT_IMPLEMENTED")  # the scaffold handler is unwritten
-        again = client.get_operation(operation.id)
+        again = client.fetch_operation(operation.id)
         assert (again.id, again.status, again.done) == (operation.id, "failed", True)
         with pytest.raises(ApiError) as unknown:
-            client.get_operation("00000000-0000-4000-8000-000000000000")
+            client.fetch_operation("00000000-0000-4000-8000-000000000000")
         assert unknown.value.status == 404
 
     async def run() -> None:
