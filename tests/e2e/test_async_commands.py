@@ -8,6 +8,8 @@ test's own), driven over HTTP:
 - `POST /api/v1/books/import_books` answers 202 with `Location:
   /api/v1/operations/{id}`; the operation ends `succeeded` with the response,
   the books are readable and their events reach JetStream;
+- after `alembic upgrade heads` the `operations` table (revision potter_0002)
+  is exactly the runtime's, as alembic's autogenerate compares them;
 - `kill -9` right after a burst of 202s: after a restart every accepted
   operation ends `succeeded`, and each was applied once (one event stamped
   with the operation's key per operation).
@@ -16,6 +18,7 @@ test's own), driven over HTTP:
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +32,7 @@ from tests.e2e.test_postgres_service import (
     BIN,
     Service,
     _jetstream_ids,
+    _merged,
     private_nats,
     query,
     run,
@@ -95,6 +99,37 @@ def serve(project: Path) -> Iterator[type[Service]]:
     yield Tracked
     for service in started:
         service.stop()
+
+
+def test_the_operations_revision_creates_exactly_the_runtime_table(project: Path, migrated: str) -> None:
+    """potter_0002 creates `operations` as the runtime defines it: alembic finds nothing to change."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from potter_runtime.migrations import include_object, runtime_metadata
+
+    sys.path.insert(0, str(project / "src"))
+    try:
+        from library.application.read_models import metadata as read_model_metadata  # noqa: PLC0415
+    finally:
+        sys.path.remove(str(project / "src"))
+    assert query(migrated, "SELECT version_num FROM alembic_version WHERE version_num = 'potter_0002'") == [("potter_0002",)]
+
+    async def differences() -> list[object]:
+        engine = create_async_engine(migrated)
+        try:
+            async with engine.connect() as conn:
+                return await conn.run_sync(
+                    lambda sync: compare_metadata(
+                        MigrationContext.configure(sync, opts={"include_object": include_object}),
+                        _merged(runtime_metadata(), read_model_metadata),
+                    )
+                )
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(differences()) == []
 
 
 def finished(client: httpx.Client, location: str) -> dict[str, Any]:
