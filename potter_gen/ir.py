@@ -367,6 +367,19 @@ class Rpc:
         return "CommandHandler" if self.role is Role.COMMAND else "QueryHandler"
 
     @property
+    def is_async(self) -> bool:
+        """Tell whether it is an async command (`(potter.command).async`): answered 202 with an operation.
+
+        A server-streaming RPC never is: it answers its stream itself.
+        """
+        return self.command_options is not None and self.command_options.is_async and not self.server_streaming
+
+    @property
+    def success_status(self) -> int:
+        """Return the HTTP status of its success answer: 202 (Accepted) for an async command, else `http.status_code`."""
+        return 202 if self.is_async else self.http.status_code
+
+    @property
     def package(self) -> str:
         """Return the application sub-package of the handler (`commands`/`queries`)."""
         return "commands" if self.role is Role.COMMAND else "queries"

@@ -170,12 +170,13 @@ MODEL_SCOPE_NAMES = GENERATED_CODE_NAMES | frozenset(
 
 #: Names already held where an RPC's snake_case name goes: the routes module
 #: (`router`, `get_container`, ...), the `Container` dataclass (`settings`,
-#: `event_store`, `start`, `stop`) and the SDK's `Client`/`AsyncClient`
-#: (`close`, `aclose`, `errors`, `retry`).
+#: `event_store`, `start`, `stop`, `operations`) and the SDK's `Client`/`AsyncClient`
+#: (`close`, `aclose`, `errors`, `retry`, `fetch_operation`, `wait`).
 RPC_SCOPE_NAMES = frozenset(
     (
         "router get_container ndjson_response settings event_store start stop close aclose errors retry"
         " states read_models projections buses events migrations_dir rebuildable_projections"
+        " operations fetch_operation wait"
     ).split()
 )
 

@@ -24,6 +24,9 @@ from potter_gen.ir import Aggregate, Assignment, Event, Message, Project, Role, 
 CORE_REVISION = "potter_0001"
 """Revision of the runtime's tables (events, snapshots, aggregate_states, projection_checkpoints)."""
 
+OPERATIONS_REVISION = "potter_0002"
+"""Revision of the ``operations`` table of async commands, branching from ``CORE_REVISION``."""
+
 _IDENTIFIER_LIMIT = 63  # PostgreSQL truncates longer identifiers
 
 

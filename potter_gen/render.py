@@ -24,6 +24,7 @@ from potter_gen.ir import Field, FieldKind, Message, Project, Rpc, StandardMetho
 from potter_gen.naming import pascal_case
 from potter_gen.read_models import (
     CORE_REVISION,
+    OPERATIONS_REVISION,
     ReadModel,
     ReadModelQuery,
     StateIndex,
@@ -392,6 +393,7 @@ def render_project(project: Project, layer: Layer = Layer.SERVICE) -> OutputTree
     context = {
         "storage": storage,
         "core_revision": CORE_REVISION,
+        "operations_revision": OPERATIONS_REVISION,
         "project": project,
         "header": _header(project),
         "generator_version": __version__,

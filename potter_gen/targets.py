@@ -76,6 +76,7 @@ SERVICE_TARGETS: tuple[Target, ...] = (
     Target("migrations/env.py", G),
     Target("migrations/script.py.mako", S),
     Target("migrations/versions/potter_0001_event_store.py", G),
+    Target("migrations/versions/potter_0002_operations.py", G),
     Target("migrations/versions/read_model_{read_model}.py", G, FanOut.READ_MODEL),
     Target("migrations/versions/state_index_{state_index}.py", G, FanOut.STATE_INDEX),
     Target(f"{_PKG}/__init__.py", G),

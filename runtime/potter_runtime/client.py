@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from potter_runtime.breaker import AsyncCircuitBreakers, CircuitBreakers, CircuitBreakerSettings
 from potter_runtime.messages import IGNORE_UNKNOWN_FIELDS
+from potter_runtime.operations.polling import AsyncOperationPolling, OperationPolling
 
 ResponseT = TypeVar("ResponseT", bound=BaseModel)
 
@@ -351,7 +352,7 @@ class _Base:
             raise error_from_response(response, self.errors)
 
 
-class Client(_Base):
+class Client(_Base, OperationPolling):
     """Base of a generated synchronous client (httpx.Client).
 
     Args:
@@ -458,7 +459,7 @@ class Client(_Base):
             response.close()
 
 
-class AsyncClient(_Base):
+class AsyncClient(_Base, AsyncOperationPolling):
     """Base of a generated asyncio client (httpx.AsyncClient); arguments as `Client`."""
 
     def __init__(

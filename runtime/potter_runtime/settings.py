@@ -37,6 +37,14 @@ class ServiceSettings(BaseSettings):
         log_json: Log one JSON object per line (env ``LOG_JSON``, bool); False for plain text.
         nats_url: NATS server with JetStream the outbox relay publishes events to
             (env ``NATS_URL``, e.g. ``nats://127.0.0.1:4222``); None keeps events in the process.
+            With it, async commands also wait in a JetStream work queue.
+        operation_lease_seconds: How long a worker holds an async command's
+            operation before another may execute it (env
+            ``OPERATION_LEASE_SECONDS``, float > 0, seconds; default 60); longer
+            than any async command runs.
+        operation_sweep_seconds: How often the operations table is swept for
+            unfinished operations no queue holds (env ``OPERATION_SWEEP_SECONDS``,
+            float > 0, seconds; default 30).
         event_max_deliver: Attempts an event subscriber gets per event before the
             event is parked on its dead-letter subject (env ``EVENT_MAX_DELIVER``, int >= 1).
         event_backoff_seconds: Delays before an event subscriber's 2nd, 3rd, …
@@ -59,6 +67,8 @@ class ServiceSettings(BaseSettings):
     nats_url: str | None = None
     event_max_deliver: int = Field(default=5, ge=1)
     event_backoff_seconds: list[float] = Field(default_factory=lambda: [1.0, 5.0, 30.0, 120.0])
+    operation_lease_seconds: float = Field(default=60, gt=0)
+    operation_sweep_seconds: float = Field(default=30, gt=0)
 
     def snapshot_policy(self) -> SnapshotPolicy | None:
         """Return the repositories' snapshot policy, or None when snapshots are off."""

@@ -184,7 +184,7 @@ def test_migrations_create_exactly_the_declared_tables(project: Path, migrated: 
     names = {row[0] for row in query(migrated, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
     assert names == {
         "alembic_version", "events", "snapshots", "aggregate_states", "aggregate_counts", "projection_checkpoints", "processed_events",
-        "idempotency_keys", "read_model_book_summary",
+        "idempotency_keys", "operations", "read_model_book_summary",
     }  # fmt: skip
     indexes = {row[0] for row in query(migrated, "SELECT indexname FROM pg_indexes WHERE tablename = 'aggregate_states'")}
     assert "ix_aggregate_states_book_author" in indexes

@@ -26,6 +26,7 @@ RUNTIME_TABLES = {
     "projection_checkpoints",
     "processed_events",
     "idempotency_keys",
+    "operations",
 }
 
 # The whole env.py a generated project needs.

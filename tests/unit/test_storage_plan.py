@@ -43,8 +43,16 @@ def _down_revision(text: str) -> str:
 def test_library_storage_plan(tmp_path: Path) -> None:
     tree = _library(tmp_path, extra=False)
     revisions = sorted(path.removeprefix(REVISIONS) for path in tree if path.startswith(REVISIONS))
-    assert revisions == ["potter_0001_event_store.py", "read_model_book_summary.py", "state_index_book_author.py"]
+    assert revisions == [
+        "potter_0001_event_store.py",
+        "potter_0002_operations.py",
+        "read_model_book_summary.py",
+        "state_index_book_author.py",
+    ]
     assert _down_revision(tree[REVISIONS + "potter_0001_event_store.py"]) == "None"
+    # The operations table of async commands: a revision of its own, never an edit of potter_0001.
+    assert _down_revision(tree[REVISIONS + "potter_0002_operations.py"]) == '"potter_0001"'
+    assert '"operations"' not in tree[REVISIONS + "potter_0001_event_store.py"]
     assert _down_revision(tree[REVISIONS + "read_model_book_summary.py"]) == '"potter_0001"'
     assert "(state ->> 'author')" in tree[REVISIONS + "state_index_book_author.py"]
     handler = tree["src/library/application/queries/get_book_summary.py"]

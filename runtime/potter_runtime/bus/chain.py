@@ -6,8 +6,11 @@ Order, outermost first, and why:
 - cache invalidation (commands): after the command ends, before its answer;
 - cache (queries): a hit skips the deadline and the handler;
 - timeout: bounds the handler alone, so a replay or a hit is never cut short.
-An async-command middleware (202 + operation) goes between idempotency and
-cache invalidation when it exists.
+The async-command middleware (202 + operation, ``potter_runtime.operations``)
+comes in as ``command_middleware``, just outside the timeout: inside
+idempotency, so a key replays the operation; a worker's execution of the
+command then passes through cache invalidation and the timeout as a
+synchronous one does.
 """
 
 from __future__ import annotations
@@ -119,6 +122,7 @@ def build_service_buses(
     cache_prefix: str = "potter:cache:",
     idempotency_key_ttl_seconds: float = DAY_SECONDS,
     metrics: BusMetrics | None = None,
+    command_middleware: Sequence[Middleware] = (),
 ) -> ServiceBuses:
     """Return both buses with the standard middleware, for a generated bootstrap.
 
@@ -128,6 +132,8 @@ def build_service_buses(
         cache_prefix: Key prefix in Redis, e.g. ``"<service>:cache:"``.
         idempotency_key_ttl_seconds: Lifetime of idempotency keys (float, seconds).
         metrics: Metrics to record in; a new ``BusMetrics`` when None.
+        command_middleware: Further command middleware, just outside the timeout
+            (e.g. ``Operations.middleware`` for async commands).
 
     Raises:
         ValueError: The engine is neither SQLite nor PostgreSQL.
@@ -136,7 +142,7 @@ def build_service_buses(
     cache = open_query_cache(redis_url, prefix=cache_prefix)
     idempotency = SqlIdempotencyStore(engine, ttl_seconds=idempotency_key_ttl_seconds)
     return ServiceBuses(
-        commands=build_command_bus(idempotency=idempotency, cache=cache, metrics=metrics),
+        commands=build_command_bus(idempotency=idempotency, cache=cache, metrics=metrics, extra=command_middleware),
         queries=build_query_bus(cache=cache, metrics=metrics),
         metrics=metrics,
         cache=cache,

@@ -15,6 +15,8 @@ draft-ietf-httpapi-idempotency-key-header, as Stripe implements it:
 - the events a command stores carry its key in their metadata
   (``claimed_idempotency_key``), so a claim whose process died after the
   events' commit is known as applied and never executes again.
+An async command's answer is its operation (``potter_runtime.operations``):
+a replay answers that same operation.
 Requests without a key execute as usual.
 """
 
@@ -158,7 +160,10 @@ class IdempotencyMiddleware:
             else:
                 await self.store.release(key)
             raise
-        await self._complete(key, {"ok": True, "value": reply.value.model_dump(mode="json", by_alias=True)})
+        result = {"ok": True, "value": reply.value.model_dump(mode="json", by_alias=True)}
+        if _is_operation(reply.value):
+            result["operation"] = True  # an async command's answer: replay the same operation
+        await self._complete(key, result)
         return reply
 
     async def _complete(self, key: str, result: dict[str, Any]) -> None:
@@ -185,11 +190,21 @@ class IdempotencyMiddleware:
         await self.drain()
 
     def _replay(self, dispatch: Dispatch, result: dict[str, Any]) -> Reply[Any]:
+        if result.get("ok") and result.get("operation"):
+            from potter_runtime.operations.model import Operation
+
+            return Reply(Operation.model_validate(result["value"]), replayed=True)
         if result.get("ok"):
             response_type = dispatch.registration.response_type
             assert response_type is not None  # applies_to requires it
             return Reply(response_type.model_validate(result["value"]), replayed=True)
         raise _replayed_error(result["error"])
+
+
+def _is_operation(value: Any) -> bool:
+    from potter_runtime.operations.model import Operation
+
+    return isinstance(value, Operation)
 
 
 def _is_transient(error: ServiceError) -> bool:

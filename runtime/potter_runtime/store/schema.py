@@ -133,3 +133,25 @@ idempotency_keys_table = Table(
     # Purging expired keys scans by this column.
     Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
 )
+
+# --- async command operations (potter_runtime.operations) -------------------
+# One row per accepted async command (AIP-151 long-running operation): written
+# ``pending`` before the 202 answer, claimed ``running`` by a worker (which holds
+# it until ``locked_until``; a worker that died loses it then), ended
+# ``succeeded`` with the response or ``failed`` with the problem details.
+operations_table = Table(
+    "operations",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("rpc", String(200), nullable=False),
+    # Workers look for pending and abandoned running operations by status.
+    Column("status", String(20), nullable=False, index=True),
+    Column("request", JsonObject, nullable=False),
+    Column("response", JsonObject, nullable=True),
+    Column("problem", JsonObject, nullable=True),
+    Column("correlation_id", String(200), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("locked_until", DateTime(timezone=True), nullable=True),
+)

@@ -8,12 +8,15 @@ import pytest
 from library_client import ApiError, AsyncLibraryClient, LibraryClient, RetryPolicy
 from library_client.models import (
     Address,
+    BookImport,
     BorrowBookRequest,
     CreateBookRequest,
     CreateMemberRequest,
     DeleteBookRequest,
     GetBookRequest,
     GetMemberRequest,
+    ImportBooksRequest,
+    ImportBooksResponse,
     LendingPolicy,
     ListBooksRequest,
     ListMembersRequest,
@@ -53,6 +56,31 @@ def test_an_unwritten_handler_is_not_implemented_and_not_retried(base_url: str) 
             client.borrow_book(BorrowBookRequest(book_id="b-1", member_id="m-1"))
     assert (raised.value.status, raised.value.code, raised.value.retryable) == (501, "NOT_IMPLEMENTED", False)
     assert "BorrowBook" in raised.value.detail
+
+
+def test_an_async_command_answers_its_operation_and_wait_raises_its_error(base_url: str) -> None:
+    """ImportBooks is async: the method returns the accepted operation; wait() raises the error it ended with."""
+    with LibraryClient(base_url, retry=NO_RETRY) as client:
+        operation = client.import_books(ImportBooksRequest(books=[BookImport(title="Dune")]))
+        assert (operation.name, operation.rpc) == (f"operations/{operation.id}", "ImportBooks")
+        assert operation.status in ("pending", "running", "succeeded", "failed")
+        with pytest.raises(ApiError) as raised:
+            client.wait(operation, ImportBooksResponse, timeout=30)
+        assert (raised.value.status, raised.value.code) == (501, "NOT_IMPLEMENTED")  # the scaffold handler is unwritten
+        again = client.fetch_operation(operation.id)
+        assert (again.id, again.status, again.done) == (operation.id, "failed", True)
+        with pytest.raises(ApiError) as unknown:
+            client.fetch_operation("00000000-0000-4000-8000-000000000000")
+        assert unknown.value.status == 404
+
+    async def run() -> None:
+        async with AsyncLibraryClient(base_url, retry=NO_RETRY) as client:
+            operation = await client.import_books(ImportBooksRequest(books=[]))
+            with pytest.raises(ApiError) as raised:
+                await client.wait(operation, ImportBooksResponse, timeout=30)
+            assert raised.value.code == "NOT_IMPLEMENTED"
+
+    asyncio.run(run())
 
 
 def test_path_values_are_escaped(base_url: str) -> None:

@@ -21,6 +21,7 @@ from library_client.models import (
     GetBookRequest,
     GetBookSummaryRequest,
     GetMemberRequest,
+    ImportBooksRequest,
     ListBooksRequest,
     ListMembersRequest,
     SearchBooksRequest,
@@ -66,6 +67,11 @@ CALLS: list[tuple[Callable[[LibraryClient], object], str, str]] = [
         lambda c: c.get_book_summary(GetBookSummaryRequest()),
         "POST",
         "/api/v1/books/get_book_summary",
+    ),
+    (
+        lambda c: c.import_books(ImportBooksRequest()),
+        "POST",
+        "/api/v1/books/import_books",
     ),
 ]
 
@@ -113,7 +119,14 @@ ASYNC_CALLS: list[
         "POST",
         "/api/v1/books/get_book_summary",
     ),
+    (
+        lambda c: c.import_books(ImportBooksRequest()),
+        "POST",
+        "/api/v1/books/import_books",
+    ),
 ]
+
+ASYNC_PATHS: set[str] = {"/api/v1/books/import_books"}
 
 
 def answer(seen: list[httpx.Request]) -> httpx.MockTransport:
@@ -127,6 +140,20 @@ def answer(seen: list[httpx.Request]) -> httpx.MockTransport:
                 content=b"{}\n\n{}\n",
                 headers={"content-type": "application/x-ndjson"},
             )
+        if request.url.path in ASYNC_PATHS:
+            # An async command answers 202 with its operation (AIP-151).
+            operation = {
+                "name": "operations/1",
+                "id": "1",
+                "rpc": "R",
+                "status": "pending",
+                "done": False,
+            }
+            stamps = {
+                "created_at": "2026-01-01T00:00:00Z",
+                "updated_at": "2026-01-01T00:00:00Z",
+            }
+            return httpx.Response(202, json=operation | stamps)
         return httpx.Response(200, json={})
 
     return httpx.MockTransport(handle)

@@ -6,7 +6,23 @@ from collections.abc import Callable
 
 import time
 
+from typing import Any
+
+import httpx
 from fastapi.testclient import TestClient
+
+
+def finished_operation(client: TestClient, accepted: httpx.Response) -> dict[str, Any]:
+    """Check an async command's 202 answer, then poll its operation (AIP-151) until it is done; return it."""
+    assert accepted.status_code == 202, accepted.text
+    location = accepted.headers["Location"]
+    assert location == "/api/v1/operations/" + accepted.json()["id"]
+    deadline = time.monotonic() + 30  # a worker executes it in the background
+    while True:
+        operation: dict[str, Any] = client.get(location).json()
+        if operation["done"] or time.monotonic() > deadline:
+            return operation
+        time.sleep(0.02)
 
 
 def test_book_lifecycle(
@@ -130,6 +146,15 @@ def test_search_books_is_not_implemented_yet(client: TestClient) -> None:
     assert response.json()["detail"].startswith("SearchBooks")
 
 
+def test_import_books_is_accepted_and_not_implemented_yet(client: TestClient) -> None:
+    """ImportBooks is accepted (202); until its handler is written its operation fails with a 501 problem."""
+    accepted = client.post("/api/v1/books/import_books", json={})
+    operation = finished_operation(client, accepted)
+    assert operation["status"] == "failed", operation
+    assert operation["error"]["code"] == "NOT_IMPLEMENTED", operation
+    assert operation["error"]["detail"].startswith("ImportBooks")
+
+
 def test_invalid_request_is_400_problem_json(client: TestClient) -> None:
     """A body member the request message lacks answers 400, naming it by JSON Pointer."""
     response = client.post("/api/v1/books", json={"bogus": 1})
@@ -138,6 +163,13 @@ def test_invalid_request_is_400_problem_json(client: TestClient) -> None:
     body = response.json()
     assert (body["type"], body["code"]) == ("about:blank", "INVALID_ARGUMENT")
     assert [e["pointer"] for e in body["errors"]] == ["#/bogus"]
+
+
+def test_unknown_operation_is_404_problem_json(client: TestClient) -> None:
+    """GET /api/v1/operations/{id} of an id never accepted answers 404 problem+json."""
+    response = client.get("/api/v1/operations/00000000-0000-4000-8000-000000000000")
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == "application/problem+json"
 
 
 def test_unknown_route_is_404_problem_json(client: TestClient) -> None:
@@ -157,7 +189,7 @@ def test_wrong_method_is_405_problem_json(client: TestClient) -> None:
 
 
 def test_openapi_lists_every_route(client: TestClient) -> None:
-    """The OpenAPI document names every RPC as an operation."""
+    """The OpenAPI document names every RPC as an operation, and GetOperation (async commands' operations)."""
     response = client.get("/openapi.json")
     assert response.status_code == 200, response.text
     operations = {
@@ -178,5 +210,7 @@ def test_openapi_lists_every_route(client: TestClient) -> None:
             "GetMember",
             "ListMembers",
             "GetBookSummary",
+            "ImportBooks",
+            "GetOperation",
         ]
     )

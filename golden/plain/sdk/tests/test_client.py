@@ -81,6 +81,8 @@ ASYNC_CALLS: list[tuple[Callable[[AsyncShelfClient], Awaitable[object]], str, st
     (lambda c: c.create_author(CreateAuthorRequest()), "POST", "/api/v1/authors"),
 ]
 
+ASYNC_PATHS: set[str] = set()
+
 
 def answer(seen: list[httpx.Request]) -> httpx.MockTransport:
     """Answer every request with an empty message (two for streams), recording it."""
@@ -93,6 +95,20 @@ def answer(seen: list[httpx.Request]) -> httpx.MockTransport:
                 content=b"{}\n\n{}\n",
                 headers={"content-type": "application/x-ndjson"},
             )
+        if request.url.path in ASYNC_PATHS:
+            # An async command answers 202 with its operation (AIP-151).
+            operation = {
+                "name": "operations/1",
+                "id": "1",
+                "rpc": "R",
+                "status": "pending",
+                "done": False,
+            }
+            stamps = {
+                "created_at": "2026-01-01T00:00:00Z",
+                "updated_at": "2026-01-01T00:00:00Z",
+            }
+            return httpx.Response(202, json=operation | stamps)
         return httpx.Response(200, json={})
 
     return httpx.MockTransport(handle)

@@ -95,6 +95,13 @@ def test_invalid_request_is_400_problem_json(client: TestClient) -> None:
     assert [e["pointer"] for e in body["errors"]] == ["#/bogus"]
 
 
+def test_unknown_operation_is_404_problem_json(client: TestClient) -> None:
+    """GET /api/v1/operations/{id} of an id never accepted answers 404 problem+json."""
+    response = client.get("/api/v1/operations/00000000-0000-4000-8000-000000000000")
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+
+
 def test_unknown_route_is_404_problem_json(client: TestClient) -> None:
     """A path no route serves answers 404 problem+json."""
     response = client.get("/api/v1/no-such-route")
@@ -112,7 +119,7 @@ def test_wrong_method_is_405_problem_json(client: TestClient) -> None:
 
 
 def test_openapi_lists_every_route(client: TestClient) -> None:
-    """The OpenAPI document names every RPC as an operation."""
+    """The OpenAPI document names every RPC as an operation, and GetOperation (async commands' operations)."""
     response = client.get("/openapi.json")
     assert response.status_code == 200, response.text
     operations = {
@@ -128,5 +135,6 @@ def test_openapi_lists_every_route(client: TestClient) -> None:
             "UpdateShelf",
             "DeleteShelf",
             "CreateAuthor",
+            "GetOperation",
         ]
     )

@@ -4,7 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import time
+
+from typing import Any
+
+import httpx
 from fastapi.testclient import TestClient
+
+
+def finished_operation(client: TestClient, accepted: httpx.Response) -> dict[str, Any]:
+    """Check an async command's 202 answer, then poll its operation (AIP-151) until it is done; return it."""
+    assert accepted.status_code == 202, accepted.text
+    location = accepted.headers["Location"]
+    assert location == "/api/v1/operations/" + accepted.json()["id"]
+    deadline = time.monotonic() + 30  # a worker executes it in the background
+    while True:
+        operation: dict[str, Any] = client.get(location).json()
+        if operation["done"] or time.monotonic() > deadline:
+            return operation
+        time.sleep(0.02)
 
 
 def test_product_lifecycle(
@@ -21,8 +39,9 @@ def test_product_lifecycle(
             "category": "sample category",
         },
     )
-    assert created.status_code == 201, created.text
-    aggregate_id = created.json()["productId"]
+    operation = finished_operation(client, created)
+    assert operation["status"] == "succeeded", operation
+    aggregate_id = operation["response"]["productId"]
     assert aggregate_id
 
     got = client.get(f"/api/v1/products/{aggregate_id}")
@@ -86,6 +105,13 @@ def test_invalid_request_is_400_problem_json(client: TestClient) -> None:
     assert [e["pointer"] for e in body["errors"]] == ["#/bogus"]
 
 
+def test_unknown_operation_is_404_problem_json(client: TestClient) -> None:
+    """GET /api/v1/operations/{id} of an id never accepted answers 404 problem+json."""
+    response = client.get("/api/v1/operations/00000000-0000-4000-8000-000000000000")
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+
+
 def test_unknown_route_is_404_problem_json(client: TestClient) -> None:
     """A path no route serves answers 404 problem+json."""
     response = client.get("/api/v1/no-such-route")
@@ -103,7 +129,7 @@ def test_wrong_method_is_405_problem_json(client: TestClient) -> None:
 
 
 def test_openapi_lists_every_route(client: TestClient) -> None:
-    """The OpenAPI document names every RPC as an operation."""
+    """The OpenAPI document names every RPC as an operation, and GetOperation (async commands' operations)."""
     response = client.get("/openapi.json")
     assert response.status_code == 200, response.text
     operations = {
@@ -118,5 +144,6 @@ def test_openapi_lists_every_route(client: TestClient) -> None:
             "CreateProduct",
             "UpdateProduct",
             "DeleteProduct",
+            "GetOperation",
         ]
     )

@@ -60,6 +60,8 @@ ASYNC_CALLS: list[tuple[Callable[[AsyncSimpleClient], Awaitable[object]], str, s
     (lambda c: c.list_items(ListItemsRequest()), "GET", "/api/v1/items"),
 ]
 
+ASYNC_PATHS: set[str] = {"/api/v1/items"}
+
 
 def answer(seen: list[httpx.Request]) -> httpx.MockTransport:
     """Answer every request with an empty message (two for streams), recording it."""
@@ -72,6 +74,20 @@ def answer(seen: list[httpx.Request]) -> httpx.MockTransport:
                 content=b"{}\n\n{}\n",
                 headers={"content-type": "application/x-ndjson"},
             )
+        if request.url.path in ASYNC_PATHS:
+            # An async command answers 202 with its operation (AIP-151).
+            operation = {
+                "name": "operations/1",
+                "id": "1",
+                "rpc": "R",
+                "status": "pending",
+                "done": False,
+            }
+            stamps = {
+                "created_at": "2026-01-01T00:00:00Z",
+                "updated_at": "2026-01-01T00:00:00Z",
+            }
+            return httpx.Response(202, json=operation | stamps)
         return httpx.Response(200, json={})
 
     return httpx.MockTransport(handle)
@@ -124,7 +140,7 @@ def test_error_event_answer_raises_its_class() -> None:
     )
     with SimpleClient(http_client=http) as client:
         with pytest.raises(ItemCreationFailedError) as raised:
-            client.create_item(CreateItemRequest())
+            client.get_item(GetItemRequest(id="sample-id"))
     assert (raised.value.status, raised.value.code, raised.value.detail) == (
         422,
         "ITEM_CREATION_FAILED",
@@ -143,7 +159,7 @@ def test_unavailable_is_retried_then_succeeds() -> None:
         transport=httpx.MockTransport(lambda request: answers.pop(0)),
     )
     with SimpleClient(http_client=http, retry=NO_RETRY_WAIT) as client:
-        client.create_item(CreateItemRequest())
+        client.get_item(GetItemRequest(id="sample-id"))
     assert answers == []
 
 
@@ -157,5 +173,5 @@ def test_not_found_raises_api_error() -> None:
     )
     with SimpleClient(http_client=http) as client:
         with pytest.raises(ApiError) as raised:
-            client.create_item(CreateItemRequest())
+            client.get_item(GetItemRequest(id="sample-id"))
     assert (raised.value.status, raised.value.code) == (404, "NOT_FOUND")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from potter_runtime.client import AsyncClient
+from potter_runtime.operations.model import Operation
 
 from library_client import routes
 from library_client.errors import ERRORS
@@ -22,6 +23,7 @@ from library_client.models import (
     GetBookSummaryRequest,
     GetMemberRequest,
     GetMemberResponse,
+    ImportBooksRequest,
     ListBooksRequest,
     ListBooksResponse,
     ListMembersRequest,
@@ -183,4 +185,28 @@ class AsyncLibraryClient(AsyncClient):
         """
         return await self._call(
             routes.GET_BOOK_SUMMARY, request, BookSummary, timeout=timeout
+        )
+
+    async def import_books(
+        self,
+        request: ImportBooksRequest,
+        *,
+        idempotency_key: str | None = None,
+        timeout: float | None = None,
+    ) -> Operation:
+        """Catalogue a batch of books in the background: answered 202 with an
+         operation to poll at its Location (GET /api/v1/operations/{id}).
+
+        `POST /api/v1/books/import_books` (command).
+
+        Async command: answers the accepted operation (AIP-151); `wait(operation, library_client.models.ImportBooksResponse)` returns its response or raises its error.
+
+        Sent with an Idempotency-Key (a new UUID unless given): a retry runs the command once.
+        """
+        return await self._call(
+            routes.IMPORT_BOOKS,
+            request,
+            Operation,
+            idempotency_key=idempotency_key,
+            timeout=timeout,
         )

@@ -16,6 +16,7 @@ __all__ = [
     "Book",
     "Address",
     "Member",
+    "BookImport",
     "CreateBookRequest",
     "CreateBookResponse",
     "GetBookRequest",
@@ -38,6 +39,8 @@ __all__ = [
     "GetMemberResponse",
     "ListMembersRequest",
     "ListMembersResponse",
+    "ImportBooksRequest",
+    "ImportBooksResponse",
 ]
 
 
@@ -93,6 +96,14 @@ class Member(Message):
     )
     email: str = ""
     address: Address | None = None
+
+
+class BookImport(Message):
+    """One book of an import: what CreateBook takes."""
+
+    title: str = ""
+    author: str = ""
+    copies: Int32 = 0
 
 
 class CreateBookRequest(Message):
@@ -301,3 +312,20 @@ class ListMembersResponse(Message):
     """Message ListMembersResponse."""
 
     members: list[Member] = Field(default_factory=list)
+
+
+class ImportBooksRequest(Message):
+    """Message ImportBooksRequest."""
+
+    books: list[BookImport] = Field(default_factory=list)
+
+
+class ImportBooksResponse(Message):
+    """Message ImportBooksResponse."""
+
+    book_ids: list[str] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("bookIds"),
+        serialization_alias="bookIds",
+    )
+    """Ids of the new books, in the order of the request."""

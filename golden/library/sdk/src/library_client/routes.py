@@ -29,3 +29,7 @@ LIST_MEMBERS = Route("GET", "/api/v1/members", query=("pageSize",))
 """ListMembers: `GET /api/v1/members`."""
 GET_BOOK_SUMMARY = Route("POST", "/api/v1/books/get_book_summary", has_body=True)
 """GetBookSummary: `POST /api/v1/books/get_book_summary`."""
+IMPORT_BOOKS = Route(
+    "POST", "/api/v1/books/import_books", has_body=True, idempotent=True
+)
+"""ImportBooks: `POST /api/v1/books/import_books`."""

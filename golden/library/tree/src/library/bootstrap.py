@@ -9,6 +9,7 @@ from pathlib import Path
 
 from potter_runtime.bus import ServiceBuses, build_service_buses
 from potter_runtime.migrations import prepare_database
+from potter_runtime.operations import Operations, open_operations
 from potter_runtime.readmodels import ProjectionRunner, ProjectionWorker
 from potter_runtime.readmodels.replay import RebuildableProjection, StateProjection
 from potter_runtime.relay import EventDelivery, Subscriber, open_event_delivery
@@ -25,6 +26,7 @@ from library.application.commands.create_member import CreateMemberHandler
 from library.application.queries.get_member import GetMemberHandler
 from library.application.queries.list_members import ListMembersHandler
 from library.application.queries.get_book_summary import GetBookSummaryHandler
+from library.application.commands.import_books import ImportBooksHandler
 from library.application.read_models import metadata as read_model_metadata
 from library.application.subscribers.book import BookSubscriber
 from library.application.subscribers.member import MemberSubscriber
@@ -67,9 +69,11 @@ class Container:
     get_member: GetMemberHandler
     list_members: ListMembersHandler
     get_book_summary: GetBookSummaryHandler
+    import_books: ImportBooksHandler
     book_subscriber: BookSubscriber = field(default_factory=BookSubscriber)
     member_subscriber: MemberSubscriber = field(default_factory=MemberSubscriber)
     projections: ProjectionWorker = field(init=False)
+    operations: Operations = field(init=False)
     buses: ServiceBuses = field(init=False)
     events: EventDelivery = field(init=False)
     _background: list[asyncio.Task[None]] = field(init=False, default_factory=list)
@@ -82,11 +86,20 @@ class Container:
         self.projections = ProjectionWorker(
             runners, poll_seconds=self.settings.projection_poll_seconds
         )
+        # Async commands: accepted as operations, executed by a worker (a JetStream work queue with NATS_URL).
+        self.operations = open_operations(
+            self.event_store.engine,
+            module="library",
+            nats_url=self.settings.nats_url,
+            lease_seconds=self.settings.operation_lease_seconds,
+            sweep_seconds=self.settings.operation_sweep_seconds,
+        )
         self.buses = build_service_buses(
             self.event_store.engine,
             redis_url=self.settings.redis_url,
             cache_prefix="library:cache:",
             idempotency_key_ttl_seconds=self.settings.idempotency_key_ttl_seconds,
+            command_middleware=[self.operations.middleware],
         )
         self.buses.commands.register(self.create_book)
         self.buses.queries.register(self.get_book)
@@ -99,6 +112,7 @@ class Container:
         self.buses.queries.register(self.get_member)
         self.buses.queries.register(self.list_members)
         self.buses.queries.register(self.get_book_summary)
+        self.buses.commands.register(self.import_books)
         # Events leave through the outbox relay: to NATS JetStream and its durable consumers when
         # NATS_URL is set, else to the in-process event bus; each reaches each subscriber once.
         self.events = open_event_delivery(
@@ -116,7 +130,7 @@ class Container:
         return Path(self.settings.migrations_dir or PROJECT_DIR / "migrations")
 
     async def start(self) -> None:
-        """Prepare the database; keep the named read models up to date and deliver events in the background.
+        """Prepare the database; keep the named read models up to date, execute async commands and deliver events in the background.
 
         Raises:
             DatabaseNotAtHeadError: On PostgreSQL, the database is not migrated (`make migrate`).
@@ -125,10 +139,12 @@ class Container:
             self.event_store, read_model_metadata, self.migrations_dir
         )
         self.projections.start()
+        self.operations.start(self.buses.commands)
         self._background.append(asyncio.create_task(self.events.run()))
 
     async def stop(self) -> None:
-        """Stop the relay and the projections, finish the buses' writes, release the database connections."""
+        """Stop the operations worker, the relay and the projections, finish the buses' writes, release the database connections."""
+        await self.operations.stop()
         self.events.stop()
         await asyncio.gather(*self._background, return_exceptions=True)
         await self.projections.stop()
@@ -174,4 +190,5 @@ def build_container(settings: Settings | None = None) -> Container:
         get_book_summary=GetBookSummaryHandler(
             repositories.book, states.book, read_models.book_summary
         ),
+        import_books=ImportBooksHandler(repositories.book, states.book),
     )

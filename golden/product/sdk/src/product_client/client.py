@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from potter_runtime.client import Client
+from potter_runtime.operations.model import Operation
 
 from product_client import routes
 from product_client.errors import ERRORS
 from product_client.models import (
     CreateProductRequest,
-    CreateProductResponse,
     DeleteProductRequest,
     DeleteProductResponse,
     GetProductRequest,
@@ -69,17 +69,19 @@ class ProductClient(Client):
         *,
         idempotency_key: str | None = None,
         timeout: float | None = None,
-    ) -> CreateProductResponse:
+    ) -> Operation:
         """Mutations (Commands)
 
         `POST /api/v1/products` (command).
+
+        Async command: answers the accepted operation (AIP-151); `wait(operation, product_client.models.CreateProductResponse)` returns its response or raises its error.
 
         Sent with an Idempotency-Key (a new UUID unless given): a retry runs the command once.
         """
         return self._call(
             routes.CREATE_PRODUCT,
             request,
-            CreateProductResponse,
+            Operation,
             idempotency_key=idempotency_key,
             timeout=timeout,
         )

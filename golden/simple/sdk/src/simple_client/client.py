@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from potter_runtime.client import Client
+from potter_runtime.operations.model import Operation
 
 from simple_client import routes
 from simple_client.errors import ERRORS
 from simple_client.models import (
     CreateItemRequest,
-    CreateItemResponse,
     GetItemRequest,
     GetItemResponse,
     ListItemsRequest,
@@ -45,17 +45,19 @@ class SimpleClient(Client):
         *,
         idempotency_key: str | None = None,
         timeout: float | None = None,
-    ) -> CreateItemResponse:
+    ) -> Operation:
         """CreateItem создает новый item
 
         `POST /api/v1/items` (command).
+
+        Async command: answers the accepted operation (AIP-151); `wait(operation, simple_client.models.CreateItemResponse)` returns its response or raises its error.
 
         Sent with an Idempotency-Key (a new UUID unless given): a retry runs the command once.
         """
         return self._call(
             routes.CREATE_ITEM,
             request,
-            CreateItemResponse,
+            Operation,
             idempotency_key=idempotency_key,
             timeout=timeout,
         )

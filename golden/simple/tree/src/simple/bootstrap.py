@@ -9,6 +9,7 @@ from pathlib import Path
 
 from potter_runtime.bus import ServiceBuses, build_service_buses
 from potter_runtime.migrations import prepare_database
+from potter_runtime.operations import Operations, open_operations
 from potter_runtime.readmodels import ProjectionRunner, ProjectionWorker
 from potter_runtime.readmodels.replay import RebuildableProjection, StateProjection
 from potter_runtime.relay import EventDelivery, Subscriber, open_event_delivery
@@ -54,6 +55,7 @@ class Container:
     list_items: ListItemsHandler
     item_subscriber: ItemSubscriber = field(default_factory=ItemSubscriber)
     projections: ProjectionWorker = field(init=False)
+    operations: Operations = field(init=False)
     buses: ServiceBuses = field(init=False)
     events: EventDelivery = field(init=False)
     _background: list[asyncio.Task[None]] = field(init=False, default_factory=list)
@@ -66,11 +68,20 @@ class Container:
         self.projections = ProjectionWorker(
             runners, poll_seconds=self.settings.projection_poll_seconds
         )
+        # Async commands: accepted as operations, executed by a worker (a JetStream work queue with NATS_URL).
+        self.operations = open_operations(
+            self.event_store.engine,
+            module="simple",
+            nats_url=self.settings.nats_url,
+            lease_seconds=self.settings.operation_lease_seconds,
+            sweep_seconds=self.settings.operation_sweep_seconds,
+        )
         self.buses = build_service_buses(
             self.event_store.engine,
             redis_url=self.settings.redis_url,
             cache_prefix="simple:cache:",
             idempotency_key_ttl_seconds=self.settings.idempotency_key_ttl_seconds,
+            command_middleware=[self.operations.middleware],
         )
         self.buses.commands.register(self.create_item)
         self.buses.queries.register(self.get_item)
@@ -93,7 +104,7 @@ class Container:
         return Path(self.settings.migrations_dir or PROJECT_DIR / "migrations")
 
     async def start(self) -> None:
-        """Prepare the database; keep the named read models up to date and deliver events in the background.
+        """Prepare the database; keep the named read models up to date, execute async commands and deliver events in the background.
 
         Raises:
             DatabaseNotAtHeadError: On PostgreSQL, the database is not migrated (`make migrate`).
@@ -102,10 +113,12 @@ class Container:
             self.event_store, read_model_metadata, self.migrations_dir
         )
         self.projections.start()
+        self.operations.start(self.buses.commands)
         self._background.append(asyncio.create_task(self.events.run()))
 
     async def stop(self) -> None:
-        """Stop the relay and the projections, finish the buses' writes, release the database connections."""
+        """Stop the operations worker, the relay and the projections, finish the buses' writes, release the database connections."""
+        await self.operations.stop()
         self.events.stop()
         await asyncio.gather(*self._background, return_exceptions=True)
         await self.projections.stop()

@@ -26,6 +26,8 @@ class DishSubscriberBase:
     event_handlers: ClassVar[dict[str, tuple[type[DomainEvent], str]]] = {
         DishCreated.event_type: (DishCreated, "on_dish_created")
     }
+    event_types: ClassVar[frozenset[str]] = frozenset(event_handlers)
+    """The event types delivered to `handle`: other aggregates' events cost no transaction here."""
 
     async def handle(self, conn: AsyncConnection, event: StoredEvent) -> None:
         """Decode `event` into its typed model and call its `on_<event>` method.

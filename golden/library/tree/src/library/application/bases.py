@@ -23,6 +23,8 @@ from library.application.messages import (
     GetBookSummaryRequest,
     GetMemberRequest,
     GetMemberResponse,
+    ImportBooksRequest,
+    ImportBooksResponse,
     ListBooksRequest,
     ListBooksResponse,
     ListMembersRequest,
@@ -188,3 +190,17 @@ class GetBookSummaryHandlerBase(QueryHandler[GetBookSummaryRequest, BookSummary]
         self.repository = repository
         self.states = states
         self.read_model = read_model
+
+
+class ImportBooksHandlerBase(CommandHandler[ImportBooksRequest, ImportBooksResponse]):
+    """Base of the ImportBooks command handler (POST /api/v1/books/import_books)."""
+
+    rpc_name: ClassVar[str] = "ImportBooks"
+    aggregate_type: ClassVar[str] = "Book"
+    is_async: ClassVar[bool] = True
+    idempotent: ClassVar[bool] = True
+    timeout_seconds: ClassVar[int] = 0
+
+    def __init__(self, repository: BookRepository, states: BookStates) -> None:
+        self.repository = repository
+        self.states = states

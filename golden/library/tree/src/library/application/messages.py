@@ -7,7 +7,7 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 from potter_runtime.messages import Int32, Message
 
-from library.domain.models import Address, Book, LendingPolicy, Member
+from library.domain.models import Address, Book, BookImport, LendingPolicy, Member
 
 __all__ = [
     "CreateBookRequest",
@@ -32,6 +32,8 @@ __all__ = [
     "GetMemberResponse",
     "ListMembersRequest",
     "ListMembersResponse",
+    "ImportBooksRequest",
+    "ImportBooksResponse",
 ]
 
 
@@ -241,3 +243,20 @@ class ListMembersResponse(Message):
     """Message ListMembersResponse."""
 
     members: list[Member] = Field(default_factory=list)
+
+
+class ImportBooksRequest(Message):
+    """Message ImportBooksRequest."""
+
+    books: list[BookImport] = Field(default_factory=list)
+
+
+class ImportBooksResponse(Message):
+    """Message ImportBooksResponse."""
+
+    book_ids: list[str] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("bookIds"),
+        serialization_alias="bookIds",
+    )
+    """Ids of the new books, in the order of the request."""

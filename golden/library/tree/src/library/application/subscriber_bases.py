@@ -35,6 +35,8 @@ class BookSubscriberBase:
         BookDeleted.event_type: (BookDeleted, "on_book_deleted"),
         BookBorrowed.event_type: (BookBorrowed, "on_book_borrowed"),
     }
+    event_types: ClassVar[frozenset[str]] = frozenset(event_handlers)
+    """The event types delivered to `handle`: other aggregates' events cost no transaction here."""
 
     async def handle(self, conn: AsyncConnection, event: StoredEvent) -> None:
         """Decode `event` into its typed model and call its `on_<event>` method.
@@ -87,6 +89,8 @@ class MemberSubscriberBase:
     event_handlers: ClassVar[dict[str, tuple[type[DomainEvent], str]]] = {
         MemberRegistered.event_type: (MemberRegistered, "on_member_registered")
     }
+    event_types: ClassVar[frozenset[str]] = frozenset(event_handlers)
+    """The event types delivered to `handle`: other aggregates' events cost no transaction here."""
 
     async def handle(self, conn: AsyncConnection, event: StoredEvent) -> None:
         """Decode `event` into its typed model and call its `on_<event>` method.

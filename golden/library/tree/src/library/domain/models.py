@@ -20,6 +20,7 @@ __all__ = [
     "BookBorrowed",
     "MemberRegistered",
     "BookUnavailable",
+    "BookImport",
 ]
 
 
@@ -174,3 +175,11 @@ class BookUnavailable(Message):
         validation_alias=AliasChoices("bookId"),
         serialization_alias="bookId",
     )
+
+
+class BookImport(Message):
+    """One book of an import: what CreateBook takes."""
+
+    title: str = ""
+    author: str = ""
+    copies: Int32 = 0

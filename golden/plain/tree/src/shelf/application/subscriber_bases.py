@@ -33,6 +33,8 @@ class ShelfSubscriberBase:
         ShelfUpdatedEvent.event_type: (ShelfUpdatedEvent, "on_shelf_updated_event"),
         ShelfDeletedEvent.event_type: (ShelfDeletedEvent, "on_shelf_deleted_event"),
     }
+    event_types: ClassVar[frozenset[str]] = frozenset(event_handlers)
+    """The event types delivered to `handle`: other aggregates' events cost no transaction here."""
 
     async def handle(self, conn: AsyncConnection, event: StoredEvent) -> None:
         """Decode `event` into its typed model and call its `on_<event>` method.
@@ -80,6 +82,8 @@ class AuthorSubscriberBase:
     event_handlers: ClassVar[dict[str, tuple[type[DomainEvent], str]]] = {
         AuthorCreatedEvent.event_type: (AuthorCreatedEvent, "on_author_created_event")
     }
+    event_types: ClassVar[frozenset[str]] = frozenset(event_handlers)
+    """The event types delivered to `handle`: other aggregates' events cost no transaction here."""
 
     async def handle(self, conn: AsyncConnection, event: StoredEvent) -> None:
         """Decode `event` into its typed model and call its `on_<event>` method.

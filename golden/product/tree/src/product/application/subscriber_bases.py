@@ -41,6 +41,8 @@ class ProductSubscriberBase:
             "on_product_deleted_event",
         ),
     }
+    event_types: ClassVar[frozenset[str]] = frozenset(event_handlers)
+    """The event types delivered to `handle`: other aggregates' events cost no transaction here."""
 
     async def handle(self, conn: AsyncConnection, event: StoredEvent) -> None:
         """Decode `event` into its typed model and call its `on_<event>` method.

@@ -27,6 +27,8 @@ class ItemSubscriberBase:
         ItemCreatedEvent.event_type: (ItemCreatedEvent, "on_item_created_event"),
         ItemUpdatedEvent.event_type: (ItemUpdatedEvent, "on_item_updated_event"),
     }
+    event_types: ClassVar[frozenset[str]] = frozenset(event_handlers)
+    """The event types delivered to `handle`: other aggregates' events cost no transaction here."""
 
     async def handle(self, conn: AsyncConnection, event: StoredEvent) -> None:
         """Decode `event` into its typed model and call its `on_<event>` method.

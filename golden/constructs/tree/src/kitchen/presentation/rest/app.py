@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from potter_runtime.observability.endpoints import database_check, operations_router
+from potter_runtime.operations import operations_api_router
 from potter_runtime.rest import install_error_handlers
 
 from kitchen.bootstrap import Container
@@ -34,6 +35,8 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     install_error_handlers(app)
     app.include_router(router)
+    # GET /api/v1/operations/{id}: the status, then the response or problem, of an async command.
+    app.include_router(operations_api_router(container.operations.store))
     # /metrics (Prometheus), /healthz (the process) and /readyz (the database answers).
     checks = {"database": database_check(container.event_store.engine)}
     app.include_router(

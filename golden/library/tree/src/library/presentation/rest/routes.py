@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from potter_runtime.messages import Int32
+from potter_runtime.operations import ACCEPTED_RESPONSES, Operation, send_operation
 from potter_runtime.rest import PROBLEM_RESPONSES, Exchange
 
 from library.application.messages import (
@@ -24,6 +25,7 @@ from library.application.messages import (
     GetBookSummaryRequest,
     GetMemberRequest,
     GetMemberResponse,
+    ImportBooksRequest,
     ListBooksRequest,
     ListBooksResponse,
     ListMembersRequest,
@@ -224,4 +226,23 @@ async def get_book_summary(
             "GetBookSummary", body, exchange.context
         ),
         BookSummary,
+    )
+
+
+@router.post(
+    "/api/v1/books/import_books",
+    status_code=202,
+    operation_id="ImportBooks",
+    responses=ACCEPTED_RESPONSES,
+    tags=["Book"],
+)
+async def import_books(
+    body: ImportBooksRequest, container: ContainerDep, exchange: ExchangeDep
+) -> Operation:
+    """Catalogue a batch of books in the background: answered 202 with an
+    operation to poll at its Location (GET /api/v1/operations/{id}).
+    """
+    return send_operation(
+        exchange,
+        await container.buses.commands.dispatch("ImportBooks", body, exchange.context),
     )

@@ -7,11 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from potter_runtime.messages import Double, Int32
+from potter_runtime.operations import ACCEPTED_RESPONSES, Operation, send_operation
 from potter_runtime.rest import PROBLEM_RESPONSES, Exchange
 
 from product.application.messages import (
     CreateProductRequest,
-    CreateProductResponse,
     DeleteProductRequest,
     DeleteProductResponse,
     GetProductRequest,
@@ -82,17 +82,21 @@ async def list_products(
 
 
 @router.post(
-    "/api/v1/products", status_code=201, operation_id="CreateProduct", tags=["Product"]
+    "/api/v1/products",
+    status_code=202,
+    operation_id="CreateProduct",
+    responses=ACCEPTED_RESPONSES,
+    tags=["Product"],
 )
 async def create_product(
     body: CreateProductRequest, container: ContainerDep, exchange: ExchangeDep
-) -> CreateProductResponse:
+) -> Operation:
     """Mutations (Commands)"""
-    return exchange.send(
+    return send_operation(
+        exchange,
         await container.buses.commands.dispatch(
             "CreateProduct", body, exchange.context
         ),
-        CreateProductResponse,
     )
 
 

@@ -7,11 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from potter_runtime.messages import Int32
+from potter_runtime.operations import ACCEPTED_RESPONSES, Operation, send_operation
 from potter_runtime.rest import PROBLEM_RESPONSES, Exchange
 
 from simple.application.messages import (
     CreateItemRequest,
-    CreateItemResponse,
     GetItemRequest,
     GetItemResponse,
     ListItemsRequest,
@@ -34,14 +34,20 @@ ContainerDep = Annotated[Container, Depends(get_container)]
 ExchangeDep = Annotated[Exchange, Depends(Exchange)]
 
 
-@router.post("/api/v1/items", status_code=201, operation_id="CreateItem", tags=["Item"])
+@router.post(
+    "/api/v1/items",
+    status_code=202,
+    operation_id="CreateItem",
+    responses=ACCEPTED_RESPONSES,
+    tags=["Item"],
+)
 async def create_item(
     body: CreateItemRequest, container: ContainerDep, exchange: ExchangeDep
-) -> CreateItemResponse:
+) -> Operation:
     """CreateItem создает новый item"""
-    return exchange.send(
+    return send_operation(
+        exchange,
         await container.buses.commands.dispatch("CreateItem", body, exchange.context),
-        CreateItemResponse,
     )
 
 
