@@ -46,6 +46,10 @@ class _JetStreamDelivery:
     async def ack(self) -> None:
         await self._message.ack()
 
+    async def retry_later(self, delay_seconds: float) -> None:
+        # Stays in the work queue: redelivered after the delay, until a worker ends it.
+        await self._message.nak(delay=delay_seconds)
+
 
 class JetStreamOperationQueue:
     """``OperationQueue`` on a JetStream work-queue stream with one durable pull consumer.

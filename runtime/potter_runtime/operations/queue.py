@@ -26,7 +26,11 @@ class OperationDelivery(Protocol):
         ...
 
     async def ack(self) -> None:
-        """Say the operation needs no more work (executed, ended, or someone else's)."""
+        """Say the operation needs no more work (executed or ended)."""
+        ...
+
+    async def retry_later(self, delay_seconds: float) -> None:
+        """Hand the operation out again after ``delay_seconds`` (another worker holds it meanwhile)."""
         ...
 
 
@@ -68,6 +72,10 @@ class _LocalDelivery:
         return self._operation_id
 
     async def ack(self) -> None:
+        self._queue._queued.discard(self._operation_id)
+
+    async def retry_later(self, delay_seconds: float) -> None:
+        # The worker's sweep queues it again once its holder's claim has run out.
         self._queue._queued.discard(self._operation_id)
 
 

@@ -19,6 +19,7 @@ import typing
 import uuid
 from collections.abc import Iterator
 from contextvars import ContextVar
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -143,8 +144,10 @@ class OperationWorker:
     async def execute(self, delivery: OperationDelivery) -> None:
         """Claim, execute and record one delivered operation, then acknowledge it.
 
-        An operation that has ended, is unknown, or is held by another worker is
-        acknowledged without executing (the holder, or a later sweep, ends it).
+        An operation that has ended or is unknown is acknowledged without
+        executing; one held by another worker is handed out again when that
+        worker's claim runs out (a dead worker's redelivered operation can
+        arrive just before).
         One found ``running`` after its claim ran out whose events were committed
         (they carry ``operation:<id>`` as idempotency key) is recorded
         ``succeeded`` without a response: executing it again would apply it twice.
@@ -157,7 +160,13 @@ class OperationWorker:
         operation_id = delivery.operation_id
         record = await self.store.claim(operation_id, lease_seconds=self.lease_seconds)
         if record is None:
-            await delivery.ack()
+            current = await self.store.get(operation_id)
+            if current is None or current.status.done or current.locked_until is None:
+                await delivery.ack()
+                return
+            # Held by a worker (maybe dead): look again when its claim runs out.
+            remaining = (current.locked_until - datetime.now(UTC)).total_seconds()
+            await delivery.retry_later(max(0.1, remaining + 0.1))
             return
         registration = self.commands.registrations.get(record.rpc)
         if record.attempts > 1 and await self.store.was_applied(operation_id):

@@ -348,3 +348,25 @@ async def test_the_in_process_queue_reopens_with_the_ids_still_waiting() -> None
     await queue.enqueue(first)  # acknowledged: may be queued again
     assert (await anext(deliveries)).operation_id == first
     await deliveries.aclose()
+
+
+async def test_an_operation_held_by_a_dead_worker_is_executed_once_its_claim_runs_out(
+    nats_url: str, jetstream_module: str, event_store: SqlAlchemyEventStore, operations: SqlOperationStore
+) -> None:
+    """The delivery of a held operation is not dropped: JetStream hands it out again after the claim's end."""
+    queue = JetStreamOperationQueue(nats_url, module=jetstream_module, ack_wait=30.0)
+    await queue.start()
+    bus, handler = _bus(event_store, operations, queue)
+    accepted = (await bus.dispatch("CreateItem", CreateItemRequest(item_id="h-1", display_name="H"))).value
+    operation_id = uuid.UUID(accepted.id)
+    assert await operations.claim(operation_id, lease_seconds=1.5) is not None  # a worker that then died
+    worker = OperationWorker(operations, queue, bus, sweep_seconds=30)
+    task = asyncio.create_task(worker.run())
+    try:
+        assert await _until_done(operations, operation_id) is OperationStatus.SUCCEEDED
+    finally:
+        await queue.close()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    record = await operations.get(operation_id)
+    assert record is not None and record.attempts == 2 and handler.executions == 1
