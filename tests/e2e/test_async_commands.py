@@ -18,7 +18,6 @@ test's own), driven over HTTP:
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,7 +31,7 @@ from tests.e2e.test_postgres_service import (
     BIN,
     Service,
     _jetstream_ids,
-    _merged,
+    metadata_differences,
     private_nats,
     query,
     run,
@@ -103,33 +102,8 @@ def serve(project: Path) -> Iterator[type[Service]]:
 
 def test_the_operations_revision_creates_exactly_the_runtime_table(project: Path, migrated: str) -> None:
     """potter_0002 creates `operations` as the runtime defines it: alembic finds nothing to change."""
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    from potter_runtime.migrations import include_object, runtime_metadata
-
-    sys.path.insert(0, str(project / "src"))
-    try:
-        from library.application.read_models import metadata as read_model_metadata  # noqa: PLC0415
-    finally:
-        sys.path.remove(str(project / "src"))
     assert query(migrated, "SELECT version_num FROM alembic_version WHERE version_num = 'potter_0002'") == [("potter_0002",)]
-
-    async def differences() -> list[object]:
-        engine = create_async_engine(migrated)
-        try:
-            async with engine.connect() as conn:
-                return await conn.run_sync(
-                    lambda sync: compare_metadata(
-                        MigrationContext.configure(sync, opts={"include_object": include_object}),
-                        _merged(runtime_metadata(), read_model_metadata),
-                    )
-                )
-        finally:
-            await engine.dispose()
-
-    assert asyncio.run(differences()) == []
+    assert metadata_differences(project, migrated) == []
 
 
 def finished(client: httpx.Client, location: str) -> dict[str, Any]:

@@ -29,7 +29,7 @@ import pytest
 
 from potter_runtime.relay import decode_event
 from tests.conftest import EXAMPLE_PROTO, REPO
-from tests.e2e.test_postgres_service import BIN, Service, private_nats, query, run, service_env
+from tests.e2e.test_postgres_service import BIN, Service, execute, private_nats, query, run, service_env
 
 pytestmark = pytest.mark.e2e
 
@@ -67,25 +67,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def migrated(project: Path, fresh_postgres_url: str) -> str:
     """Return the URL of a migrated database of this test, with the subscriber's own table."""
     run([str(BIN / "alembic"), "upgrade", "heads"], project, service_env(project, fresh_postgres_url))
-    query_ddl(fresh_postgres_url, SEEN_TABLE)
+    execute(fresh_postgres_url, SEEN_TABLE)
     return fresh_postgres_url
-
-
-def query_ddl(url: str, statement: str) -> None:
-    """Run one statement in its own transaction."""
-
-    async def execute() -> None:
-        from sqlalchemy import text
-        from sqlalchemy.ext.asyncio import create_async_engine
-
-        engine = create_async_engine(url)
-        try:
-            async with engine.begin() as conn:
-                await conn.execute(text(statement))
-        finally:
-            await engine.dispose()
-
-    asyncio.run(execute())
 
 
 async def _consumer_settled(url: str, stream: str, consumer: str) -> bool:
