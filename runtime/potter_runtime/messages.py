@@ -13,8 +13,10 @@ import base64
 import datetime
 import enum
 import re
+import types
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 
 from pydantic import (
     AliasChoices,
@@ -197,6 +199,8 @@ class Message(BaseModel):
         names = cls._input_names()
         ignore_unknown = bool(info.context and info.context.get("ignore_unknown_fields"))
         stored = bool(info.context and info.context.get("stored"))
+        if stored and data.keys() <= names.keys() and None not in data.values():
+            return data  # written by this serializer: each field once, no null, no name it does not know
         last_key: dict[str, str] = {}
         for key in data:
             if key in names:
@@ -225,37 +229,69 @@ class Message(BaseModel):
     def _proto3_json(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo):  # type: ignore[no-untyped-def]
         data = handler(self)
         if isinstance(data, dict):
-            json_mode = info.mode_is_json()
-            fields_set = self.model_fields_set
-            for name, alias, default in _output_fields(type(self)):
+            fields = _output_fields(type(self))
+            for name in fields.names - self.model_fields_set:
+                alias, default = fields.unset[name]
                 value = getattr(self, name)
-                key = alias if alias in data else name
-                if name not in fields_set and (
-                    value is None or (type(value) is type(default) and bool(value == default))
-                ):
-                    data.pop(key, None)  # never set and still its default (a list default may have been appended to)
-                elif json_mode and key in data and isinstance(value, _REWRITTEN):
-                    data[key] = _json_value(value, data[key])
+                if value is None or (type(value) is type(default) and bool(value == default)):
+                    data.pop(alias if alias in data else name, None)  # never set and still its default
+            if info.mode_is_json():
+                for name, alias in fields.rewritable:
+                    key = alias if alias in data else name
+                    value = getattr(self, name)
+                    if key in data and isinstance(value, _REWRITTEN):  # a list default may have been appended to
+                        data[key] = _json_value(value, data[key])
         return data
 
 
 #: Value types whose JSON form ``_json_value`` may rewrite; any other is written as pydantic wrote it.
 _REWRITTEN = (bytes, datetime.datetime, list, dict)
 
-#: Per message class: (Python name, serialization alias, default value) of each field (built on first use).
-_OUTPUT_FIELDS: dict[type[BaseModel], list[tuple[str, str | None, Any]]] = {}
+
+@dataclass(frozen=True)
+class _OutputFields:
+    """What the serializer of one message class needs, computed once per class.
+
+    Attributes:
+        names: Every field's Python name.
+        unset: Python name → (serialization alias or None, default value).
+        rewritable: (Python name, alias) of the fields whose value may be of a ``_REWRITTEN`` type.
+    """
+
+    names: frozenset[str]
+    unset: dict[str, tuple[str | None, Any]]
+    rewritable: tuple[tuple[str, str | None], ...]
 
 
-def _output_fields(cls: type[BaseModel]) -> list[tuple[str, str | None, Any]]:
-    """Return each field's name, serialization alias and default, computed once per class (read only)."""
+_OUTPUT_FIELDS: dict[type[BaseModel], _OutputFields] = {}
+
+
+def _output_fields(cls: type[BaseModel]) -> _OutputFields:
+    """Return ``cls``'s ``_OutputFields``, built on first use (read only)."""
     fields = _OUTPUT_FIELDS.get(cls)
     if fields is None:
-        fields = [
-            (name, field.serialization_alias, field.get_default(call_default_factory=True))
-            for name, field in cls.model_fields.items()
-        ]
+        items = cls.model_fields.items()
+        fields = _OutputFields(
+            names=frozenset(cls.model_fields),
+            unset={name: (f.serialization_alias, f.get_default(call_default_factory=True)) for name, f in items},
+            rewritable=tuple((name, f.serialization_alias) for name, f in items if _may_rewrite(f.annotation)),
+        )
         _OUTPUT_FIELDS[cls] = fields
     return fields
+
+
+def _may_rewrite(annotation: Any) -> bool:
+    """Tell whether a field of this type may hold a value ``_json_value`` rewrites (True when unsure)."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _may_rewrite(get_args(annotation)[0])
+    if origin is Union or origin is types.UnionType:
+        return any(_may_rewrite(arm) for arm in get_args(annotation))
+    return not (isinstance(annotation, type) and issubclass(annotation, _NEVER_REWRITTEN))
+
+
+#: Field types whose values are never rewritten (a nested message rewrites its own fields).
+_NEVER_REWRITTEN = (str, int, float, type(None), enum.Enum, BaseModel)
 
 
 def _json_value(value: Any, written: Any) -> Any:

@@ -340,7 +340,7 @@ def send_reply(response: Response, reply: Reply[T], context: DispatchContext | N
 class Exchange:
     """One REST request and the response it will get, as a generated route's dependency.
 
-    Generated routes take ``exchange: Exchange = Depends(Exchange)`` (FastAPI
+    Generated routes take ``exchange: Exchange = Depends(Exchange.of)`` (FastAPI
     fills ``request`` and ``response``), so one parameter name carries both
     whatever the RPC's own field names are.
 
@@ -353,6 +353,15 @@ class Exchange:
         self.request = request
         self.response = response
         self.context = dispatch_context(request)
+
+    @classmethod
+    async def of(cls, request: Request, response: Response) -> Exchange:
+        """Return the exchange of ``request``: the FastAPI dependency generated routes use.
+
+        A coroutine on purpose: FastAPI runs a plain function or a class as a
+        dependency in its thread pool, a thread hop on every request.
+        """
+        return cls(request, response)
 
     def send(self, reply: Reply[Any], response_type: type[T]) -> T:
         """Put the reply's headers on the response (``send_reply``) and return its message.

@@ -20,8 +20,10 @@ class ServiceSettings(BaseSettings):
         port: TCP port of the HTTP server (env ``PORT``).
         database_url: SQLAlchemy async URL of the event store (env ``DATABASE_URL``).
         log_level: uvicorn log level name (env ``LOG_LEVEL``).
-        database_pool_size: Connections kept open to PostgreSQL (env
-            ``DATABASE_POOL_SIZE``, int >= 1); SQLite ignores it.
+        database_pool_size: Connections kept open to PostgreSQL, and the most
+            opened (env ``DATABASE_POOL_SIZE``, int >= 1): a request finding all
+            in use waits for one (SQLAlchemy's ``pool_timeout``, 30 s). The
+            idempotency keys get a pool of the same size. SQLite ignores it.
         snapshot_interval: Events between aggregate snapshots (env
             ``SNAPSHOT_INTERVAL``, int >= 0, default 100); 0 takes none and
             replays every stream in full.
@@ -57,7 +59,7 @@ class ServiceSettings(BaseSettings):
     port: int = 8000
     database_url: str
     log_level: str = "info"
-    database_pool_size: int = Field(default=10, ge=1)
+    database_pool_size: int = Field(default=20, ge=1)
     snapshot_interval: int = Field(default=100, ge=0)
     migrations_dir: str = ""
     projection_poll_seconds: float = Field(default=0.2, gt=0)

@@ -83,10 +83,12 @@ class SqlIdempotencyStore:
             # Its own small pool: autocommit, and commits that do not wait for the WAL flush.
             # No pre-ping (a round trip per checkout): a dropped connection fails one
             # statement, and SQLAlchemy then replaces the pool's connections.
+            # As many connections as the store's pool, none opened and closed per request.
             self._own_engine = create_async_engine(
                 engine.url,
                 isolation_level="AUTOCOMMIT",
-                pool_size=5,
+                pool_size=_pool_size(engine),
+                max_overflow=0,
                 connect_args={"server_settings": {"synchronous_commit": "off"}},
             )
         elif engine.url.database not in (None, "", ":memory:"):
@@ -198,3 +200,9 @@ def _record(row: Row[Any]) -> IdempotencyRecord:
 def _as_utc(value: datetime) -> datetime:
     # SQLite drops the offset on DateTime(timezone=True); values were written in UTC.
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _pool_size(engine: AsyncEngine, default: int = 10) -> int:
+    """Return how many connections ``engine``'s pool keeps (``default`` when its pool has no size)."""
+    size = getattr(engine.pool, "size", None)
+    return int(size()) if callable(size) else default

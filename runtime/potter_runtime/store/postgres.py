@@ -115,7 +115,8 @@ class PostgresEventStore(SqlAlchemyEventStore):
             which the append fails with ``sqlalchemy.exc.DBAPIError``; None
             waits as long as PostgreSQL's own ``lock_timeout`` setting allows.
         engine_options: Extra ``create_async_engine`` keyword arguments, e.g.
-            ``pool_size`` (connections kept open, int) or ``pool_pre_ping=True``
+            ``pool_size`` (connections kept open, int; the most it opens, as
+            ``max_overflow`` defaults to 0 here) or ``pool_pre_ping=True``
             (test each connection with a round trip before use; off by
             default: a connection the server closed fails one request, and
             SQLAlchemy then discards the pool's older connections).
@@ -130,6 +131,12 @@ class PostgresEventStore(SqlAlchemyEventStore):
             "deleted": _append_statement(_DELETE_STATE, timeout=timeout),
             "events": _append_statement("", timeout=timeout),
         }
+
+    def _engine_options(self) -> dict[str, Any]:
+        # No overflow connections: under load SQLAlchemy opens one per request beyond
+        # ``pool_size`` and closes it on return, a new connection (and its prepared
+        # statements) per request. A request waits for a pooled one instead.
+        return {"max_overflow": 0}
 
     async def _lock_for_append(self, conn: AsyncConnection) -> None:
         params: dict[str, Any] = {"lock_key": APPEND_LOCK_KEY}

@@ -29,14 +29,14 @@ from kitchen.domain.models import Dish, Envelope, Kind
 router = APIRouter(responses=PROBLEM_RESPONSES)
 
 
-def get_container(request: Request) -> Container:
-    """Return the service's container stored on the application."""
+async def get_container(request: Request) -> Container:
+    """Return the service's container stored on the application (a coroutine: FastAPI runs no thread for it)."""
     container: Container = request.app.state.container
     return container
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
-ExchangeDep = Annotated[Exchange, Depends(Exchange)]
+ExchangeDep = Annotated[Exchange, Depends(Exchange.of)]
 
 
 @router.post(
