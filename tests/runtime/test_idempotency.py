@@ -304,3 +304,25 @@ async def test_a_caller_gone_during_the_claim_does_not_hold_the_key(
     await slow.close()
 
     assert await keys.get(str(context.idempotency_key)) is None
+
+
+async def test_concurrent_answers_share_a_statement_and_one_the_database_refuses_fails_alone(
+    keys: SqlIdempotencyStore,
+) -> None:
+    names = [f"key-{uuid.uuid4()}" for _ in range(3)]
+    claims = await asyncio.gather(*(keys.claim(name, RPC, "f" * 64, lock_seconds=60) for name in names))
+    assert claims == [None, None, None]  # each its own claim, sent together
+
+    # PostgreSQL's jsonb has no U+0000: that answer cannot be stored, the other two are.
+    answers = [{"ok": True, "value": {"id": "a"}}, {"ok": True, "value": {"id": "\u0000"}}, {"ok": True}]
+    done = await asyncio.gather(
+        *(keys.complete(name, answer) for name, answer in zip(names, answers, strict=True)), return_exceptions=True
+    )
+
+    stored = [await keys.get(name) for name in names]
+    assert stored[0] is not None and stored[0].result == answers[0]
+    assert stored[2] is not None and stored[2].result == answers[2]
+    if keys.engine.dialect.name == "postgresql":
+        assert isinstance(done[1], Exception) and stored[1] is not None and stored[1].result is None
+    else:
+        assert done == [None, None, None] and stored[1] is not None and stored[1].result == answers[1]

@@ -11,7 +11,9 @@ Cost: an idempotent command must stay close to a plain one (issue 14: at most
 and nothing is added to it: the events carry the key in their metadata.
 The claim, the stored result and a release are single autocommit statements
 on a pool of the store's own that does not wait for a flush (PostgreSQL
-``synchronous_commit = off``; SQLite ``synchronous = NORMAL`` in WAL mode). That is safe because both logs are
+``synchronous_commit = off``; SQLite ``synchronous = NORMAL`` in WAL mode). On PostgreSQL the
+claims of concurrent requests share one statement, as do their results
+(``potter_runtime.idempotency.batch``). That is safe because both logs are
 sequential: the events' commit flushes every earlier record, the claim
 included. A crash can lose only a result written after the events; a claim
 whose lock ran out is then found "applied" by its events (a scan of their
@@ -21,16 +23,18 @@ This module holds all of the idempotency SQL; it must not know about buses.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, event, null, select, update
+from sqlalchemy import DateTime, Row, String, Text, bindparam, delete, event, null, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from potter_runtime.idempotency.batch import Batcher
 from potter_runtime.idempotency.port import IdempotencyRecord
 from potter_runtime.store.schema import events_table as events
 from potter_runtime.store.schema import idempotency_keys_table as keys
@@ -39,6 +43,20 @@ DAY_SECONDS = 24 * 60 * 60
 
 # The columns a claim writes (``result`` stays NULL).
 _CLAIM_COLUMNS = ("key", "rpc", "fingerprint", "created_at", "locked_until", "expires_at")
+
+# PostgreSQL only: the claims (and answers) of every request waiting at that moment, one row each.
+_CLAIM_BATCH = text(
+    f"""INSERT INTO idempotency_keys ({", ".join(_CLAIM_COLUMNS)})
+SELECT * FROM unnest({", ".join(f":{name}" for name in _CLAIM_COLUMNS)})
+ON CONFLICT (key) DO NOTHING RETURNING key"""
+).bindparams(
+    *(bindparam(name, type_=postgresql.ARRAY(String)) for name in _CLAIM_COLUMNS[:3]),
+    *(bindparam(name, type_=postgresql.ARRAY(DateTime(timezone=True))) for name in _CLAIM_COLUMNS[3:]),
+)
+_COMPLETE_BATCH = text(
+    """UPDATE idempotency_keys AS k SET result = CAST(v.result AS jsonb)
+FROM unnest(:keys, :results) AS v(key, result) WHERE k.key = v.key"""
+).bindparams(bindparam("keys", type_=postgresql.ARRAY(String)), bindparam("results", type_=postgresql.ARRAY(Text)))
 
 
 class SqlIdempotencyStore:
@@ -79,7 +97,12 @@ class SqlIdempotencyStore:
             .values(result=bindparam("done_result", type_=keys.c.result.type))
         )
         self._own_engine: AsyncEngine | None = None
+        # PostgreSQL: concurrent requests' claims and answers share statements (``batch``).
+        self._claims: Batcher[dict[str, Any], bool] | None = None
+        self._completions: Batcher[tuple[str, dict[str, Any]], None] | None = None
         if self._postgres:
+            self._claims = Batcher(self._claim_batch, self._claim_one)
+            self._completions = Batcher(self._complete_batch, self._complete_one)
             # Its own small pool: autocommit, and commits that do not wait for the WAL flush.
             # No pre-ping (a round trip per checkout): a dropped connection fails one
             # statement, and SQLAlchemy then replaces the pool's connections.
@@ -129,11 +152,10 @@ class SqlIdempotencyStore:
             "locked_until": now + timedelta(seconds=lock_seconds),
             "expires_at": now + timedelta(seconds=self.ttl_seconds),
         }
+        claim = {"new_key": key, **{f"new_{name}": values[name] for name in _CLAIM_COLUMNS[1:]}}
+        if await (self._claims.submit(claim) if self._claims is not None else self._claim_one(claim)):
+            return None
         async with self._connect() as conn:
-            claim = {"new_key": key, **{f"new_{name}": values[name] for name in _CLAIM_COLUMNS[1:]}}
-            inserted = await conn.execute(self._claim_new, claim)
-            if inserted.first() is not None:
-                return None
             # An expired key is forgotten: the WHERE lets one claimer win it.
             expired = update(keys).where(keys.c.key == key, keys.c.expires_at <= now)
             if (await conn.execute(expired.values(values).returning(keys.c.key))).first() is not None:
@@ -155,10 +177,45 @@ class SqlIdempotencyStore:
                 return None
             return record
 
+    async def _claim_one(self, claim: dict[str, Any]) -> bool:
+        """Insert one claim (``new_<column>`` parameters); return whether it was new."""
+        async with self._connect() as conn:
+            return (await conn.execute(self._claim_new, claim)).first() is not None
+
+    async def _claim_batch(self, claims: Sequence[dict[str, Any]]) -> list[bool]:
+        """Insert claims with one statement; return, per claim, whether it was new.
+
+        A key twice in one batch is won by its first claim only (the statement inserts it once).
+        """
+        columns = {name: [claim[f"new_{name}"] for claim in claims] for name in _CLAIM_COLUMNS}
+        async with self._connect() as conn:
+            inserted = set((await conn.execute(_CLAIM_BATCH, columns)).scalars())
+        won = []
+        for claim in claims:
+            won.append(claim["new_key"] in inserted)
+            inserted.discard(claim["new_key"])
+        return won
+
     async def complete(self, key: str, result: dict[str, Any]) -> None:
         """Store the result of the claim on ``key``."""
+        if self._completions is not None:
+            await self._completions.submit((key, result))
+        else:
+            await self._complete_one((key, result))
+
+    async def _complete_one(self, completion: tuple[str, dict[str, Any]]) -> None:
+        key, result = completion
         async with self._connect() as conn:
             await conn.execute(self._complete, {"done_key": key, "done_result": result})
+
+    async def _complete_batch(self, completions: Sequence[tuple[str, dict[str, Any]]]) -> list[None]:
+        parameters = {
+            "keys": [key for key, _ in completions],
+            "results": [json.dumps(result) for _, result in completions],
+        }
+        async with self._connect() as conn:
+            await conn.execute(_COMPLETE_BATCH, parameters)
+        return [None] * len(completions)
 
     async def release(self, key: str) -> None:
         """Delete the in-flight claim on ``key`` (a stored result stays)."""
