@@ -21,7 +21,7 @@ from potter_runtime.relay.inprocess import DeadLetter, InProcessEventBus
 from potter_runtime.relay.jetstream import JetStreamPublisher, connect_nats, ensure_stream
 from potter_runtime.relay.lock import LocalLock, LockLostError, PostgresAdvisoryLock, RelayLock, relay_lock_for
 from potter_runtime.relay.outbox import FAILPOINT_ENV, EventPublisher, OutboxRelay, PublishError, RelayLag
-from potter_runtime.relay.subscribers import Subscriber, SubscriberRunner, handle_once
+from potter_runtime.relay.subscribers import Subscriber, SubscriberRunner, handle_once, handled_event_types
 
 __all__ = [
     "FAILPOINT_ENV",
@@ -46,6 +46,7 @@ __all__ = [
     "ensure_stream",
     "events_subject",
     "handle_once",
+    "handled_event_types",
     "open_event_delivery",
     "relay_lock_for",
     "stream_name",

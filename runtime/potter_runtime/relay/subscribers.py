@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -77,6 +77,46 @@ def check_subscriber_name(name: str) -> None:
     """Raise ``ValueError`` unless ``name`` can name a durable consumer (``[A-Za-z0-9_-]+``)."""
     if not _NAME.fullmatch(name):
         raise ValueError(f"subscriber name {name!r} must match [A-Za-z0-9_-]+ (it names a JetStream consumer)")
+
+
+async def _docstring_only() -> None:
+    """The body of a scaffolded ``on_<event>`` method: its docstring, nothing else."""
+
+
+async def _pass_only() -> None:
+    pass
+
+
+# Bytecode of the bodies that do nothing, as this interpreter compiles them (a docstring, or
+# ``pass``/``...``): argument names and counts do not change it.
+_EMPTY_BODIES = frozenset({_docstring_only.__code__.co_code, _pass_only.__code__.co_code})
+
+
+def has_empty_body(method: object) -> bool:
+    """Tell whether ``method`` (a function or bound method) is a coroutine whose body does nothing."""
+    code = getattr(getattr(method, "__func__", method), "__code__", None)
+    return code is not None and code.co_code in _EMPTY_BODIES
+
+
+def handled_event_types(subscriber: object, event_handlers: Mapping[str, tuple[Any, str]]) -> frozenset[str]:
+    """Return the event types whose handler method on ``subscriber`` has a body.
+
+    Args:
+        subscriber: The subscriber; its methods are looked up on the instance,
+            so a method set on it (e.g. by a test) counts.
+        event_handlers: event type → (event class, method name), as generated bases declare it.
+
+    A scaffolded ``on_<event>`` method that is still only its docstring is
+    left out: an event nobody reacts to costs no transaction and leaves no
+    processed-event record. Once the method has a body, events stored from
+    then on reach it (earlier ones are not delivered again, as they would not
+    be had the no-op method recorded them).
+    """
+    return frozenset(
+        event_type
+        for event_type, (_, name) in event_handlers.items()
+        if not has_empty_body(getattr(subscriber, name, None))
+    )
 
 
 def subscribes_to(subscriber: Subscriber, event_type: str) -> bool:

@@ -24,9 +24,11 @@ from potter_runtime.relay import (
     encode_event,
     events_subject,
     handle_once,
+    handled_event_types,
     stream_name,
 )
-from potter_runtime.store.port import NewEvent
+from potter_runtime.relay.subscribers import has_empty_body
+from potter_runtime.store.port import NewEvent, StoredEvent
 from potter_runtime.store.sql import SqlAlchemyEventStore
 
 from .support import Recorder, append_events, processed, seen, stored_ids, stream_message_count, wait_until
@@ -249,3 +251,53 @@ async def test_durable_consumer_acks_other_event_types_without_handling_them(
         await runner.close()
     assert sorted(picky.calls) == [0, 1, 2]
     assert await processed(store.engine, "picky") == 3
+
+
+class Scaffolded:
+    """A generated subscriber base and its scaffold: one method written, one still only its docstring."""
+
+    name = "scaffolded"
+    event_handlers = {"item.renamed": (object, "on_item_renamed"), "order.placed": (object, "on_order_placed")}
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    @property
+    def event_types(self) -> frozenset[str]:
+        return handled_event_types(self, self.event_handlers)
+
+    async def handle(self, conn: object, event: StoredEvent) -> None:
+        await getattr(self, self.event_handlers[event.event_type][1])(conn, event)
+
+    async def on_item_renamed(self, conn: object, event: StoredEvent) -> None:
+        self.calls.append(event.payload["n"])
+
+    async def on_order_placed(self, conn: object, event: StoredEvent) -> None:
+        """React to OrderPlaced: nothing yet."""
+
+
+async def test_a_method_that_is_only_its_docstring_gets_no_event_and_no_record(store: SqlAlchemyEventStore) -> None:
+    await _append_mixed(store)
+    subscriber = Scaffolded()
+    relay = OutboxRelay(store, store.engine, InProcessEventBus(store.engine, [subscriber]), name="scaffold")
+    try:
+        assert await relay.run_until_caught_up() == 5
+    finally:
+        await relay.close()
+    assert sorted(subscriber.calls) == [0, 1, 2]
+    assert await processed(store.engine, "scaffolded") == 3  # the two order.placed cost nothing
+
+
+def test_empty_bodies_are_told_from_written_ones() -> None:
+    async def docstring_only(self: object, conn: object, event: object, stored: object) -> None:
+        """Nothing yet."""
+
+    async def ellipsis(self: object) -> None: ...
+
+    async def written(self: object) -> None:
+        print("reacts")
+
+    assert has_empty_body(docstring_only) and has_empty_body(ellipsis)
+    assert not has_empty_body(written) and not has_empty_body(Scaffolded().on_item_renamed)
+    assert has_empty_body(Scaffolded().on_order_placed)
+    assert handled_event_types(Scaffolded(), Scaffolded.event_handlers) == {"item.renamed"}

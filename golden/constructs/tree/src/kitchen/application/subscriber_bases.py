@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from potter_runtime.messages import IGNORE_UNKNOWN_FIELDS, DomainEvent
+from potter_runtime.relay import handled_event_types
 from potter_runtime.store import StoredEvent
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -26,8 +27,15 @@ class DishSubscriberBase:
     event_handlers: ClassVar[dict[str, tuple[type[DomainEvent], str]]] = {
         DishCreated.event_type: (DishCreated, "on_dish_created")
     }
-    event_types: ClassVar[frozenset[str]] = frozenset(event_handlers)
-    """The event types delivered to `handle`: other aggregates' events cost no transaction here."""
+
+    @property
+    def event_types(self) -> frozenset[str]:
+        """The event types delivered to `handle`: those whose `on_<event>` method has a body.
+
+        Events of other aggregates, and those whose method is still only its
+        docstring, cost no transaction and leave no processed-event record.
+        """
+        return handled_event_types(self, self.event_handlers)
 
     async def handle(self, conn: AsyncConnection, event: StoredEvent) -> None:
         """Decode `event` into its typed model and call its `on_<event>` method.
