@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Row, bindparam, func, literal_column, select
+from sqlalchemy import Row, Text, bindparam, cast, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -23,6 +23,9 @@ from potter_runtime.readmodels.paging import CountedPage, Page, PageTokens, filt
 from potter_runtime.store.schema import aggregate_counts_table as counts
 from potter_runtime.store.schema import aggregate_states_table as states
 from potter_runtime.store.sql import autocommit
+
+# The state as its JSON text: pydantic parses it faster than the driver's json.loads then validation.
+_VIEW_COLUMNS = (states.c.aggregate_id, states.c.version, cast(states.c.state, Text).label("state"))
 
 StateT = TypeVar("StateT", bound=BaseModel)
 
@@ -113,7 +116,7 @@ class StateReadModel(Generic[StateT]):
 
     async def find(self, aggregate_id: str) -> StateView[StateT] | None:
         """Return the aggregate's row, or None when it does not exist or was deleted."""
-        query = select(states).where(
+        query = select(*_VIEW_COLUMNS).where(
             states.c.aggregate_type == self.aggregate_type, states.c.aggregate_id == aggregate_id
         )
         async with self._reads.connect() as conn:
@@ -261,7 +264,7 @@ class StateReadModel(Generic[StateT]):
         return clauses
 
     def _ordered(self, filters: Mapping[str, Any]) -> Any:
-        return select(states).where(*self._where(filters)).order_by(states.c.aggregate_id)
+        return select(*_VIEW_COLUMNS).where(*self._where(filters)).order_by(states.c.aggregate_id)
 
     def _unfiltered_page(self, size: int, with_total: bool) -> tuple[Any, Any]:
         """Return the (first page, page after ``:after``) statements of ``size`` + 1 rows without a filter."""
@@ -287,7 +290,7 @@ class StateReadModel(Generic[StateT]):
 
     def _view(self, row: Row[Any]) -> StateView[StateT]:
         # A state written before a field was removed from the proto must still load.
-        state = self.state_model.model_validate(row.state, context=STORED_JSON)
+        state = self.state_model.model_validate_json(row.state, context=STORED_JSON)
         return StateView(row.aggregate_id, row.version, state)
 
 
