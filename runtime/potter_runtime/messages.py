@@ -192,15 +192,16 @@ class Message(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _read_proto_json(cls, data: Any, info: ValidationInfo) -> Any:
+        context = info.context
+        stored = bool(context and context.get("stored"))
+        if stored and type(data) is dict and data.keys() <= cls._input_names().keys() and None not in data.values():
+            return data  # written by this serializer: each field once, no null, no name it does not know
         if data == [] or data == "":
             return {}  # protobuf's Python parser reads any empty iterable, [] or "", as an empty message
         if not isinstance(data, dict):
             return data
         names = cls._input_names()
-        ignore_unknown = bool(info.context and info.context.get("ignore_unknown_fields"))
-        stored = bool(info.context and info.context.get("stored"))
-        if stored and data.keys() <= names.keys() and None not in data.values():
-            return data  # written by this serializer: each field once, no null, no name it does not know
+        ignore_unknown = bool(context and context.get("ignore_unknown_fields"))
         last_key: dict[str, str] = {}
         for key in data:
             if key in names:
