@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 from pydantic import BaseModel
 from sqlalchemy import Column, Integer, MetaData, String, Table, Uuid, func, select, update
+from sqlalchemy import event as sqlalchemy_events
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from potter_runtime import ConcurrencyError, EventSourcedRepository
@@ -77,6 +78,17 @@ class DisplayNames(DocumentProjection[Named]):
 
     async def on_item_deleted(self, conn: AsyncConnection, event: ItemDeleted, stored: StoredEvent) -> None:
         await self.read_model.delete(conn, stored.aggregate_id)
+
+
+class Exclaimed(DisplayNames):
+    """Reads its document back on each rename (``get_in``), so a batch must see its own writes."""
+
+    name = "exclaimed"
+
+    async def on_item_renamed(self, conn: AsyncConnection, event: ItemRenamed, stored: StoredEvent) -> None:
+        document = await self.read_model.get_in(conn, stored.aggregate_id)
+        assert document is not None
+        await self.read_model.put(conn, stored.aggregate_id, Named(name=document.name + "!"), stored)
 
 
 async def state_rows(store: SqlAlchemyEventStore) -> list[tuple[str, int, dict[str, object]]]:
@@ -330,6 +342,39 @@ class ReadModelContract:
         page = await documents.page(page_size=1)
         assert page.items == [Named(name="n0")]
         assert (await documents.page(page_size=1, page_token=page.next_page_token)).items == [Named(name="renamed")]
+
+    async def test_a_batch_reads_and_writes_its_documents_in_a_few_statements(
+        self, store: SqlAlchemyEventStore
+    ) -> None:
+        repo = EventSourcedRepository(store, Item, state_projection=True)
+        for aggregate_id in ["a", "b", "c", "d"]:
+            item = repo.new(aggregate_id)
+            item.record(ItemCreated(displayName=aggregate_id))
+            await repo.save(item)
+        for _ in range(3):
+            item = await repo.get("a")
+            item.record(ItemRenamed(displayName="ignored"))
+            await repo.save(item)
+        item = await repo.get("b")
+        item.record(ItemDeleted())
+        await repo.save(item)
+
+        documents = DocumentReadModel(store.engine, display_names, Named)
+        statements: list[str] = []
+
+        def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+            statements.append(statement)
+
+        sqlalchemy_events.listen(store.engine.sync_engine, "before_cursor_execute", record)
+        try:
+            runner = ProjectionRunner(store, store.engine, Exclaimed(documents), batch_size=100)
+            assert await runner.run_until_caught_up() == 8
+        finally:
+            sqlalchemy_events.remove(store.engine.sync_engine, "before_cursor_execute", record)
+
+        assert await documents.rows() == {"a": {"name": "a!!!"}, "c": {"name": "c"}, "d": {"name": "d"}}
+        # One SELECT of the batch's documents, one DELETE, one upsert: not two statements per event.
+        assert len([statement for statement in statements if display_names.name in statement]) == 3
 
     async def test_replay_rebuilds_exactly_the_live_rows(self, store: SqlAlchemyEventStore) -> None:
         repo = EventSourcedRepository(store, Item, state_projection=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -48,6 +49,11 @@ class Projection(Protocol):
             event: The next event in position order.
         """
         ...
+
+
+# A projection may also have ``batch(conn, events)``, an async context manager the
+# runner enters around a batch's ``handle`` calls (``DocumentProjection.batch``
+# groups the documents' reads and writes into a few statements).
 
 
 class ProjectionRunner:
@@ -108,8 +114,10 @@ class ProjectionRunner:
             )
             if moved.rowcount != 1:
                 return 0
-            for event in events:
-                await self.projection.handle(conn, event)
+            batch = getattr(self.projection, "batch", None)  # optional: see Projection
+            async with batch(conn, events) if batch is not None else nullcontext():
+                for event in events:
+                    await self.projection.handle(conn, event)
         return len(events)
 
     async def run_until_caught_up(self) -> int:
