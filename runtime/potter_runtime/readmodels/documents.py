@@ -260,7 +260,10 @@ class DocumentProjection(Generic[DocT]):
 
     Generated subclasses set ``name`` and ``event_handlers`` and define one
     ``async def on_<event>(self, conn, event, stored)`` per event (no-ops); the
-    user's scaffold overrides the ones the read model needs.
+    user's scaffold overrides the ones the read model needs. Read and write
+    documents through ``read_model`` (``get_in``, ``put``, ``delete``): in a
+    runner's batch they are written when the batch ends (``batch``), so a
+    statement of your own on the read model's table does not see them yet.
 
     Attributes:
         name: The read model's name; keys its checkpoint.
