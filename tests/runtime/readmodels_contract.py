@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from potter_runtime import ConcurrencyError, EventSourcedRepository
 from potter_runtime.errors import InvalidArgumentError, NotFoundError
+from potter_runtime.messages import DomainEvent
 from potter_runtime.readmodels import (
     DocumentReadModel,
     ProjectionRunner,
@@ -89,6 +90,14 @@ class Exclaimed(DisplayNames):
         document = await self.read_model.get_in(conn, stored.aggregate_id)
         assert document is not None
         await self.read_model.put(conn, stored.aggregate_id, Named(name=document.name + "!"), stored)
+
+
+async def record(repo: EventSourcedRepository[Item], *changes: tuple[str, DomainEvent]) -> None:
+    """Record each (item id, event) on its item, new for an ``ItemCreated``, and save it."""
+    for aggregate_id, change in changes:
+        item = repo.new(aggregate_id) if isinstance(change, ItemCreated) else await repo.get(aggregate_id)
+        item.record(change)
+        await repo.save(item)
 
 
 async def state_rows(store: SqlAlchemyEventStore) -> list[tuple[str, int, dict[str, object]]]:
@@ -320,16 +329,8 @@ class ReadModelContract:
 
     async def test_document_read_model_fed_by_a_typed_projection(self, store: SqlAlchemyEventStore) -> None:
         repo = EventSourcedRepository(store, Item, state_projection=True)
-        for n, aggregate_id in enumerate(["a", "b", "c"]):
-            item = repo.new(aggregate_id)
-            item.record(ItemCreated(displayName=f"n{n}"))
-            await repo.save(item)
-        item = await repo.get("b")
-        item.record(ItemRenamed(displayName="renamed"))
-        await repo.save(item)
-        item = await repo.get("c")
-        item.record(ItemDeleted())
-        await repo.save(item)
+        await record(repo, *((key, ItemCreated(displayName=f"n{n}")) for n, key in enumerate(["a", "b", "c"])))
+        await record(repo, ("b", ItemRenamed(displayName="renamed")), ("c", ItemDeleted()))
 
         documents = DocumentReadModel(store.engine, display_names, Named)
         runner = ProjectionRunner(store, store.engine, DisplayNames(documents), batch_size=2)
@@ -347,30 +348,21 @@ class ReadModelContract:
         self, store: SqlAlchemyEventStore
     ) -> None:
         repo = EventSourcedRepository(store, Item, state_projection=True)
-        for aggregate_id in ["a", "b", "c", "d"]:
-            item = repo.new(aggregate_id)
-            item.record(ItemCreated(displayName=aggregate_id))
-            await repo.save(item)
-        for _ in range(3):
-            item = await repo.get("a")
-            item.record(ItemRenamed(displayName="ignored"))
-            await repo.save(item)
-        item = await repo.get("b")
-        item.record(ItemDeleted())
-        await repo.save(item)
+        await record(repo, *((key, ItemCreated(displayName=key)) for key in ["a", "b", "c", "d"]))
+        await record(repo, *[("a", ItemRenamed(displayName="ignored"))] * 3, ("b", ItemDeleted()))
 
         documents = DocumentReadModel(store.engine, display_names, Named)
         statements: list[str] = []
 
-        def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        def sent(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
             statements.append(statement)
 
-        sqlalchemy_events.listen(store.engine.sync_engine, "before_cursor_execute", record)
+        sqlalchemy_events.listen(store.engine.sync_engine, "before_cursor_execute", sent)
         try:
             runner = ProjectionRunner(store, store.engine, Exclaimed(documents), batch_size=100)
             assert await runner.run_until_caught_up() == 8
         finally:
-            sqlalchemy_events.remove(store.engine.sync_engine, "before_cursor_execute", record)
+            sqlalchemy_events.remove(store.engine.sync_engine, "before_cursor_execute", sent)
 
         assert await documents.rows() == {"a": {"name": "a!!!"}, "c": {"name": "c"}, "d": {"name": "d"}}
         # One SELECT of the batch's documents, one DELETE, one upsert: not two statements per event.
