@@ -175,21 +175,30 @@ class DocumentReadModel(Generic[DocT]):
             del self._batches[id(conn)]
 
     async def _flush(self, conn: AsyncConnection, pending: _Pending[DocT]) -> None:
-        now = datetime.now(UTC)
-        stored = [
-            {"new_id": key, "new_document": write[0].model_dump(mode="json"), "new_position": write[1],
-             "new_updated_at": now}
-            for key, write in pending.writes.items()
-            if write is not None
-        ]  # fmt: skip
         removed = [key for key, write in pending.writes.items() if write is None]
         if removed:
             await conn.execute(delete(self.table).where(self.table.c.id.in_(removed)))
-        if stored and self._upsert is not None:
-            await conn.execute(self._upsert, stored)
-        elif stored:
-            for values in stored:
-                await self._write(conn, values)
+        stored = [(key, *write) for key, write in pending.writes.items() if write is not None]
+        await self._store(conn, stored)
+
+    async def _store(self, conn: AsyncConnection, documents: Sequence[tuple[str, DocT, int]]) -> None:
+        """Insert or replace (key, document, position of its last event) rows: one upsert where the dialect has it."""
+        if not documents:
+            return
+        now = datetime.now(UTC)
+        rows = [
+            {"new_id": key, "new_document": document.model_dump(mode="json"), "new_position": position,
+             "new_updated_at": now}
+            for key, document, position in documents
+        ]  # fmt: skip
+        if self._upsert is not None:
+            await conn.execute(self._upsert, rows)
+            return
+        for row in rows:  # UPDATE, then INSERT when no row changed
+            columns = {name: row[f"new_{name}"] for name in _DOCUMENT_COLUMNS[1:]}
+            changed = await conn.execute(update(self.table).where(self.table.c.id == row["new_id"]).values(columns))
+            if changed.rowcount == 0:
+                await conn.execute(self.table.insert().values(id=row["new_id"], **columns))
 
     async def get_in(self, conn: AsyncConnection, key: str) -> DocT | None:
         """Return the document under ``key`` as ``conn`` sees it (inside the projection's batch)."""
@@ -209,23 +218,7 @@ class DocumentReadModel(Generic[DocT]):
             pending.current[key] = document
             pending.writes[key] = (document, event.position)
             return
-        values = {
-            "new_id": key,
-            "new_document": document.model_dump(mode="json"),
-            "new_position": event.position,
-            "new_updated_at": datetime.now(UTC),
-        }
-        if self._upsert is not None:  # one statement (a projection writes one document per event)
-            await conn.execute(self._upsert, values)
-            return
-        await self._write(conn, values)
-
-    async def _write(self, conn: AsyncConnection, values: Mapping[str, Any]) -> None:
-        """UPDATE, then INSERT when no row changed (a dialect without ON CONFLICT)."""
-        columns = {name: values[f"new_{name}"] for name in _DOCUMENT_COLUMNS[1:]}
-        changed = await conn.execute(update(self.table).where(self.table.c.id == values["new_id"]).values(columns))
-        if changed.rowcount == 0:
-            await conn.execute(self.table.insert().values(id=values["new_id"], **columns))
+        await self._store(conn, [(key, document, event.position)])
 
     async def delete(self, conn: AsyncConnection, key: str) -> None:
         """Remove the document under ``key``, if any."""
