@@ -122,8 +122,25 @@ class StateIndex:
 
     @property
     def revision(self) -> str:
-        """Return the alembic revision id creating the index."""
+        """Return the alembic revision id creating the index (on aggregate_type, the field, aggregate_id)."""
         return _revision("ix", f"{self.aggregate}.{self.field}")
+
+    @property
+    def partial_revision(self) -> str:
+        """Return the alembic revision id recreating the index as a partial one, after `revision`.
+
+        Its first shape began with (aggregate_type), like the table's primary
+        key, and PostgreSQL's generic plan of an append's lookup of one
+        aggregate could take it instead of the key: a scan of every state of
+        the kind per append. The partial index (field, aggregate_id) WHERE
+        aggregate_type = '<aggregate>' cannot serve that lookup.
+        """
+        return _revision("ixp", f"{self.aggregate}.{self.field}")
+
+    @property
+    def predicate(self) -> str:
+        """Return the partial index's WHERE clause (`aggregate_type = 'Book'`; aggregate names are identifiers)."""
+        return f"aggregate_type = '{self.aggregate}'"
 
     @property
     def module(self) -> str:

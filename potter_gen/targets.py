@@ -79,6 +79,7 @@ SERVICE_TARGETS: tuple[Target, ...] = (
     Target("migrations/versions/potter_0002_operations.py", G),
     Target("migrations/versions/read_model_{read_model}.py", G, FanOut.READ_MODEL),
     Target("migrations/versions/state_index_{state_index}.py", G, FanOut.STATE_INDEX),
+    Target("migrations/versions/state_partial_index_{state_index}.py", G, FanOut.STATE_INDEX),
     Target(f"{_PKG}/__init__.py", G),
     Target(f"{_PKG}/__main__.py", G),
     Target(f"{_PKG}/settings.py", S),

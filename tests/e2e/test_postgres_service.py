@@ -179,11 +179,43 @@ def test_migrations_create_exactly_the_declared_tables(project: Path, migrated: 
         "alembic_version", "events", "snapshots", "aggregate_states", "aggregate_counts", "projection_checkpoints", "processed_events",
         "idempotency_keys", "operations", "read_model_book_summary",
     }  # fmt: skip
-    indexes = {row[0] for row in query(migrated, "SELECT indexname FROM pg_indexes WHERE tablename = 'aggregate_states'")}
-    assert "ix_aggregate_states_book_author" in indexes
+    indexes = dict(query(migrated, "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'aggregate_states'"))
+    assert "WHERE ((aggregate_type)::text = 'Book'::text)" in str(indexes["ix_aggregate_states_book_author"])
 
     # The expression index is left out by the env's include_object hook (alembic cannot reflect it).
     assert metadata_differences(project, migrated) == []
+
+
+def test_an_appends_lookup_of_one_aggregate_uses_the_primary_key(migrated: str) -> None:
+    """The generic plan of a lookup by (aggregate_type, aggregate_id) reads the primary key, not a filter index.
+
+    Regression: the author index began with aggregate_type, like the key, and
+    on a new database the generic plan took it, so every append scanned every
+    book's index entry and creates slowed as the table grew.
+    """
+
+    async def plans() -> list[str]:
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        engine = create_async_engine(migrated)
+        lookups = {
+            "s": "SELECT version FROM aggregate_states WHERE aggregate_type = $1 AND aggregate_id = $2",
+            "u": "UPDATE aggregate_states SET version = version + 1 WHERE aggregate_type = $1 AND aggregate_id = $2",
+        }
+        try:
+            async with engine.connect() as conn:
+                await conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+                found = []
+                for name, sql in lookups.items():
+                    await conn.exec_driver_sql(f"PREPARE {name}(varchar, varchar) AS {sql}")
+                    rows = await conn.exec_driver_sql(f"EXPLAIN EXECUTE {name}('Book', 'b-1')")
+                    found.append("\n".join(row[0] for row in rows))
+                return found
+        finally:
+            await engine.dispose()
+
+    for plan in asyncio.run(plans()):
+        assert "using pk_aggregate_states" in plan, plan
 
 
 def metadata_differences(project: Path, url: str) -> list[object]:

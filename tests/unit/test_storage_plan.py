@@ -40,6 +40,12 @@ def _down_revision(text: str) -> str:
     return match.group(1)
 
 
+def _revision(text: str) -> str:
+    match = re.search(r"^revision = (.+)$", text, re.MULTILINE)
+    assert match, text
+    return match.group(1)
+
+
 def test_library_storage_plan(tmp_path: Path) -> None:
     tree = _library(tmp_path, extra=False)
     revisions = sorted(path.removeprefix(REVISIONS) for path in tree if path.startswith(REVISIONS))
@@ -48,6 +54,7 @@ def test_library_storage_plan(tmp_path: Path) -> None:
         "potter_0002_operations.py",
         "read_model_book_summary.py",
         "state_index_book_author.py",
+        "state_partial_index_book_author.py",
     ]
     assert _down_revision(tree[REVISIONS + "potter_0001_event_store.py"]) == "None"
     # The operations table of async commands: a revision of its own, never an edit of potter_0001.
@@ -55,6 +62,10 @@ def test_library_storage_plan(tmp_path: Path) -> None:
     assert '"operations"' not in tree[REVISIONS + "potter_0001_event_store.py"]
     assert _down_revision(tree[REVISIONS + "read_model_book_summary.py"]) == '"potter_0001"'
     assert "(state ->> 'author')" in tree[REVISIONS + "state_index_book_author.py"]
+    # The index's partial shape is a revision after the one that created it, never an edit of it.
+    partial = tree[REVISIONS + "state_partial_index_book_author.py"]
+    assert _down_revision(partial) == _revision(tree[REVISIONS + "state_index_book_author.py"])
+    assert "KIND = sa.text(\"aggregate_type = 'Book'\")" in partial and "postgresql_where=KIND" in partial
     handler = tree["src/library/application/queries/get_book_summary.py"]
     assert "return await self.read_model.get(request.book_id)" in handler
     listing = tree["src/library/application/queries/list_books.py"]
@@ -68,7 +79,7 @@ def test_a_new_read_model_adds_a_revision_and_edits_none(tmp_path: Path) -> None
     new = {path: text for path, text in after.items() if path.startswith(REVISIONS)}
     assert set(new) - set(old) == {REVISIONS + "read_model_author_card.py"}
     assert all(new[path] == text for path, text in old.items())
-    revision_ids = [re.search(r"^revision = (.+)$", text, re.MULTILINE).group(1) for text in new.values()]  # type: ignore[union-attr]
+    revision_ids = [_revision(text) for text in new.values()]
     assert len(set(revision_ids)) == len(revision_ids) and all(len(r.strip('"')) <= 32 for r in revision_ids)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Row, Text, bindparam, cast, func, literal_column, select
+from sqlalchemy import Row, String, Text, bindparam, cast, func, literal, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -93,8 +93,11 @@ class StateReadModel(Generic[StateT]):
 
     Filters compare top-level state fields for equality, by their Python names
     (``{"author": "Le Guin"}``); a value at its proto3 default (``""``, 0,
-    False, None) is not set and filters nothing. On PostgreSQL each filtered
-    field is served by an expression index the project's migrations create.
+    False, None) is not set and filters nothing. Each filtered field is served
+    by a partial expression index the project's migrations create, on
+    (field, aggregate_id) WHERE aggregate_type = '<kind>'; queries spell the
+    kind as a literal, so the planner can match that predicate also in a
+    prepared statement's generic plan.
 
     Args:
         engine: Engine of the event store's database.
@@ -107,6 +110,7 @@ class StateReadModel(Generic[StateT]):
         self._reads = autocommit(engine)  # each read is one SELECT
         self.aggregate_type = aggregate_type
         self.state_model = state_model
+        self._kind = states.c.aggregate_type == literal(aggregate_type, String, literal_execute=True)
         self._tokens = PageTokens(f"state:{aggregate_type}")
         # Statements without a filter, built once (building and cache-keying one
         # per request showed in List's profile): the live count, and per page size
@@ -256,7 +260,7 @@ class StateReadModel(Generic[StateT]):
             return int(await conn.scalar(query) or 0)
 
     def _where(self, filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
-        clauses: list[ColumnElement[bool]] = [states.c.aggregate_type == self.aggregate_type]
+        clauses: list[ColumnElement[bool]] = [self._kind]
         for name, value in filters.items():
             clauses.append(
                 field_expression(self.engine.dialect.name, name) == _comparable(self.engine.dialect.name, value)
