@@ -124,6 +124,47 @@ class TestPostgresEventStore(EventStoreContract):
         finally:
             await impatient.close()
 
+    async def test_an_append_on_a_connection_the_server_closed_fails_and_the_next_one_reconnects(
+        self, open_store: OpenStore
+    ) -> None:
+        # ``append`` uses the pooled connection's asyncpg connection directly; a
+        # broken one must be discarded, not handed to the next append.
+        store, admin = await open_store(), await open_store()
+        assert await store.append("Item", "a", 0, [event(1)]) == 1  # the pool now holds one connection
+        async with admin.engine.connect() as conn:
+            await conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        with pytest.raises(DBAPIError) as failure:
+            await store.append("Item", "a", 1, [event(2)])
+        assert failure.value.connection_invalidated
+
+        assert await store.append("Item", "a", 1, [event(2)]) == 2
+        assert [e.version for e in await store.load("Item", "a")] == [1, 2]
+
+    async def test_a_cancelled_append_waiting_for_the_lock_stores_nothing_and_the_store_keeps_working(
+        self, open_store: OpenStore
+    ) -> None:
+        # A command's timeout cancels its append mid-statement: the connection is
+        # discarded (it may be mid-protocol) after its CancelRequest reached the server.
+        holder, store = await open_store(), await open_store()
+        async with holder.engine.connect() as conn:
+            transaction = await conn.begin()
+            await holder.append_in(conn, "Item", "other", 0, [event(1)])
+            waiting = asyncio.create_task(store.append("Item", "a", 0, [event(2)], state={"n": 2}))
+            await _until_waiting_for_lock(store, waiting)
+            waiting.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await waiting
+            await transaction.commit()
+
+        assert await store.load("Item", "a") == []
+        assert await store.append("Item", "a", 0, [event(3)], state={"n": 3}) == 1
+        assert [e.payload["n"] for e in await store.load("Item", "a")] == [3]
+
 
 async def _until_waiting_for_lock(store: SqlAlchemyEventStore, append: asyncio.Task[int]) -> None:
     """Return once some session waits for the append lock (an advisory lock), or ``append`` finished."""
