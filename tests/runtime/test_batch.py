@@ -58,6 +58,34 @@ async def test_the_first_item_goes_at_once_and_those_arriving_meanwhile_share_th
     assert recorder.singles == []
 
 
+async def test_with_a_linger_items_arriving_within_it_share_the_first_batch() -> None:
+    recorder = Recorder()
+    recorder.release.set()
+    batcher = Batcher(recorder.run_batch, recorder.run_one, linger_seconds=0.05)
+
+    first = asyncio.create_task(batcher.submit(1))
+    await asyncio.sleep(0.01)
+    assert recorder.batches == []  # lingering
+    others = [asyncio.create_task(batcher.submit(item)) for item in (2, 3)]
+
+    assert await asyncio.gather(first, *others) == [2, 4, 6]
+    assert recorder.batches == [[1, 2, 3]]
+
+
+async def test_a_full_batch_does_not_linger() -> None:
+    recorder = Recorder()
+    recorder.release.set()
+    batcher = Batcher(recorder.run_batch, recorder.run_one, max_size=2, linger_seconds=60)
+
+    assert await asyncio.wait_for(asyncio.gather(batcher.submit(1), batcher.submit(2)), timeout=5) == [2, 4]
+    assert recorder.batches == [[1, 2]]
+
+
+def test_a_negative_linger_is_refused() -> None:
+    with pytest.raises(ValueError, match="linger_seconds"):
+        Batcher(Recorder().run_batch, Recorder().run_one, linger_seconds=-1)
+
+
 async def test_a_batch_that_fails_is_run_item_by_item_and_only_the_bad_item_fails() -> None:
     recorder = Recorder(bad=3)
     recorder.release.set()

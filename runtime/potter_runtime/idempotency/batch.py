@@ -5,7 +5,8 @@ loop, the driver, SQLAlchemy), as much as a command's own append. Under load
 an idempotent command's claim and stored answer would add two of them; sent
 as one statement for every request waiting at that moment (the way
 PostgreSQL groups commits), they cost a fraction. With nothing in flight an
-item goes out at once, so an unloaded service waits no longer.
+item goes out at once, so an unloaded service waits no longer; work nobody
+waits for (a stored answer) may linger a few milliseconds to share a batch.
 This module knows no SQL; ``potter_runtime.idempotency.sql`` supplies it.
 """
 
@@ -27,9 +28,13 @@ class Batcher(Generic[Item, Result]):
         run_one: Runs one item on its own: used for every item of a batch
             that raised, so one bad item fails alone.
         max_size: Most items in one batch (int >= 1).
+        linger_seconds: How long a batch that is not full waits for more items
+            before it is sent (float, seconds; 0 sends at once). For items
+            whose submitters do not wait on the answer: at ~1,000 items a
+            second and a 0.4 ms round trip, most batches would hold one item.
 
     Raises:
-        ValueError: ``max_size`` < 1.
+        ValueError: ``max_size`` < 1 or ``linger_seconds`` < 0.
     """
 
     def __init__(
@@ -38,9 +43,13 @@ class Batcher(Generic[Item, Result]):
         run_one: Callable[[Item], Awaitable[Result]],
         *,
         max_size: int = 500,
+        linger_seconds: float = 0.0,
     ) -> None:
         if max_size < 1:
             raise ValueError(f"max_size must be at least 1, got {max_size}")
+        if linger_seconds < 0:
+            raise ValueError(f"linger_seconds must not be negative, got {linger_seconds}")
+        self.linger_seconds = linger_seconds
         self._run_batch = run_batch
         self._run_one = run_one
         self.max_size = max_size
@@ -62,6 +71,8 @@ class Batcher(Generic[Item, Result]):
     async def _send(self) -> None:
         try:
             while self._waiting:
+                if self.linger_seconds and len(self._waiting) < self.max_size:
+                    await asyncio.sleep(self.linger_seconds)
                 batch, self._waiting = self._waiting[: self.max_size], self._waiting[self.max_size :]
                 await self._run(batch)
         finally:
