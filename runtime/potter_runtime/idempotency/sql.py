@@ -30,19 +30,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    DateTime,
-    Row,
-    String,
-    Text,
-    bindparam,
-    delete,
-    event,
-    null,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import DateTime, Row, String, Text, bindparam, delete, event, null, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -59,32 +47,21 @@ DAY_SECONDS = 24 * 60 * 60
 COMPLETION_LINGER_SECONDS = 0.005
 
 # The columns a claim writes (``result`` stays NULL).
-_CLAIM_COLUMNS = (
-    "key",
-    "rpc",
-    "fingerprint",
-    "created_at",
-    "locked_until",
-    "expires_at",
-)
+_CLAIM_COLUMNS = ("key", "rpc", "fingerprint", "created_at", "locked_until", "expires_at")
 
 # PostgreSQL only: the claims (and answers) of every request waiting at that moment, one row each.
-_CLAIM_BATCH = text(f"""INSERT INTO idempotency_keys ({", ".join(_CLAIM_COLUMNS)})
+_CLAIM_BATCH = text(
+    f"""INSERT INTO idempotency_keys ({", ".join(_CLAIM_COLUMNS)})
 SELECT * FROM unnest({", ".join(f":{name}" for name in _CLAIM_COLUMNS)})
-ON CONFLICT (key) DO NOTHING RETURNING key""").bindparams(
+ON CONFLICT (key) DO NOTHING RETURNING key"""
+).bindparams(
     *(bindparam(name, type_=postgresql.ARRAY(String)) for name in _CLAIM_COLUMNS[:3]),
-    *(
-        bindparam(name, type_=postgresql.ARRAY(DateTime(timezone=True)))
-        for name in _CLAIM_COLUMNS[3:]
-    ),
+    *(bindparam(name, type_=postgresql.ARRAY(DateTime(timezone=True))) for name in _CLAIM_COLUMNS[3:]),
 )
 _COMPLETE_BATCH = text(
     """UPDATE idempotency_keys AS k SET result = CAST(v.result AS jsonb)
 FROM unnest(:keys, :results) AS v(key, result) WHERE k.key = v.key"""
-).bindparams(
-    bindparam("keys", type_=postgresql.ARRAY(String)),
-    bindparam("results", type_=postgresql.ARRAY(Text)),
-)
+).bindparams(bindparam("keys", type_=postgresql.ARRAY(String)), bindparam("results", type_=postgresql.ARRAY(Text)))
 
 
 class SqlIdempotencyStore:
@@ -101,13 +78,9 @@ class SqlIdempotencyStore:
         ValueError: The engine is neither SQLite nor PostgreSQL, or ``ttl_seconds`` <= 0.
     """
 
-    def __init__(
-        self, engine: AsyncEngine, *, ttl_seconds: float = DAY_SECONDS
-    ) -> None:
+    def __init__(self, engine: AsyncEngine, *, ttl_seconds: float = DAY_SECONDS) -> None:
         if engine.dialect.name not in ("sqlite", "postgresql"):
-            raise ValueError(
-                f"idempotency keys need SQLite or PostgreSQL, not {engine.dialect.name}"
-            )
+            raise ValueError(f"idempotency keys need SQLite or PostgreSQL, not {engine.dialect.name}")
         if ttl_seconds <= 0:
             raise ValueError(f"ttl_seconds must be positive, got {ttl_seconds}")
         self.engine = engine
@@ -118,12 +91,7 @@ class SqlIdempotencyStore:
         # call cost more CPU than the command's own append (profiled under load).
         self._claim_new = (
             self._insert(keys)
-            .values(
-                {
-                    name: bindparam(f"new_{name}", type_=keys.c[name].type)
-                    for name in _CLAIM_COLUMNS
-                }
-            )
+            .values({name: bindparam(f"new_{name}", type_=keys.c[name].type) for name in _CLAIM_COLUMNS})
             .values(result=null())
             .on_conflict_do_nothing(index_elements=["key"])
             .returning(keys.c.key)
@@ -141,9 +109,7 @@ class SqlIdempotencyStore:
             self._claims = Batcher(self._claim_batch, self._claim_one)
             # Answers are stored after the response is sent: they may wait a little to share a batch.
             self._completions = Batcher(
-                self._complete_batch,
-                self._complete_one,
-                linger_seconds=COMPLETION_LINGER_SECONDS,
+                self._complete_batch, self._complete_one, linger_seconds=COMPLETION_LINGER_SECONDS
             )
             # Its own small pool: autocommit, and commits that do not wait for the WAL flush.
             # No pre-ping (a round trip per checkout): a dropped connection fails one
@@ -159,9 +125,7 @@ class SqlIdempotencyStore:
             # The batches run on the driver's connection: a SQLAlchemy Connection per batch cost
             # more client CPU than the statement (store/driver.py).
             self._claim_batch_sql = DriverStatement.of(_CLAIM_BATCH, engine.dialect)
-            self._complete_batch_sql = DriverStatement.of(
-                _COMPLETE_BATCH, engine.dialect
-            )
+            self._complete_batch_sql = DriverStatement.of(_COMPLETE_BATCH, engine.dialect)
         elif engine.url.database not in (None, "", ":memory:"):
             # Its own pool: autocommit, WAL + synchronous=NORMAL (commits do not fsync).
             self._own_engine = create_async_engine(
@@ -172,9 +136,7 @@ class SqlIdempotencyStore:
     @asynccontextmanager
     async def _connect(self) -> AsyncIterator[AsyncConnection]:
         """A connection whose statements each commit at once, without waiting for the disk."""
-        if (
-            self._own_engine is None
-        ):  # an in-memory SQLite database: one shared connection
+        if self._own_engine is None:  # an in-memory SQLite database: one shared connection
             async with self.engine.begin() as conn:
                 yield conn
             return
@@ -191,9 +153,7 @@ class SqlIdempotencyStore:
         if self._own_engine is not None:
             await self._own_engine.dispose()
 
-    async def claim(
-        self, key: str, rpc: str, fingerprint: str, *, lock_seconds: float
-    ) -> IdempotencyRecord | None:
+    async def claim(self, key: str, rpc: str, fingerprint: str, *, lock_seconds: float) -> IdempotencyRecord | None:
         """Claim ``key``, or return the record holding it; see ``IdempotencyStore.claim``."""
         now = datetime.now(UTC)
         values = {
@@ -204,47 +164,28 @@ class SqlIdempotencyStore:
             "locked_until": now + timedelta(seconds=lock_seconds),
             "expires_at": now + timedelta(seconds=self.ttl_seconds),
         }
-        claim = {
-            "new_key": key,
-            **{f"new_{name}": values[name] for name in _CLAIM_COLUMNS[1:]},
-        }
-        if await (
-            self._claims.submit(claim)
-            if self._claims is not None
-            else self._claim_one(claim)
-        ):
+        claim = {"new_key": key, **{f"new_{name}": values[name] for name in _CLAIM_COLUMNS[1:]}}
+        if await (self._claims.submit(claim) if self._claims is not None else self._claim_one(claim)):
             return None
         async with self._connect() as conn:
             # An expired key is forgotten: the WHERE lets one claimer win it.
             expired = update(keys).where(keys.c.key == key, keys.c.expires_at <= now)
-            if (
-                await conn.execute(expired.values(values).returning(keys.c.key))
-            ).first() is not None:
+            if (await conn.execute(expired.values(values).returning(keys.c.key))).first() is not None:
                 return None
             row = (await conn.execute(select(keys).where(keys.c.key == key))).first()
             if row is None:  # released between the statements: try again
-                return await self.claim(
-                    key, rpc, fingerprint, lock_seconds=lock_seconds
-                )
+                return await self.claim(key, rpc, fingerprint, lock_seconds=lock_seconds)
             record = _record(row)
             if not (record.in_flight and record.locked_until <= now):
                 return record
             # The claimer died (its lock ran out). Took it effect? Its events carry the key.
-            applied = (
-                select(events.c.position)
-                .where(events.c.metadata["idempotencyKey"].as_string() == key)
-                .limit(1)
-            )
+            applied = select(events.c.position).where(events.c.metadata["idempotencyKey"].as_string() == key).limit(1)
             if (await conn.execute(applied)).first() is not None:
                 return replace(record, applied=True)
             dead = update(keys).where(
-                keys.c.key == key,
-                keys.c.result.is_(None),
-                keys.c.locked_until == row.locked_until,
+                keys.c.key == key, keys.c.result.is_(None), keys.c.locked_until == row.locked_until
             )
-            if (
-                await conn.execute(dead.values(values).returning(keys.c.key))
-            ).first() is not None:
+            if (await conn.execute(dead.values(values).returning(keys.c.key))).first() is not None:
                 return None
             return record
 
@@ -258,18 +199,11 @@ class SqlIdempotencyStore:
 
         A key twice in one batch is won by its first claim only (the statement inserts it once).
         """
-        columns = {
-            name: [claim[f"new_{name}"] for claim in claims] for name in _CLAIM_COLUMNS
-        }
+        columns = {name: [claim[f"new_{name}"] for claim in claims] for name in _CLAIM_COLUMNS}
         assert self._own_engine is not None  # batches are PostgreSQL's
         statement = self._claim_batch_sql
         async with driver_connection(self._own_engine, statement.sql) as driver:
-            inserted = {
-                row[0]
-                for row in await driver.fetch(
-                    statement.sql, *statement.arguments(columns)
-                )
-            }
+            inserted = {row[0] for row in await driver.fetch(statement.sql, *statement.arguments(columns))}
         won = []
         for claim in claims:
             won.append(claim["new_key"] in inserted)
@@ -288,9 +222,7 @@ class SqlIdempotencyStore:
         async with self._connect() as conn:
             await conn.execute(self._complete, {"done_key": key, "done_result": result})
 
-    async def _complete_batch(
-        self, completions: Sequence[tuple[str, dict[str, Any]]]
-    ) -> list[None]:
+    async def _complete_batch(self, completions: Sequence[tuple[str, dict[str, Any]]]) -> list[None]:
         parameters = {
             "keys": [key for key, _ in completions],
             "results": [json.dumps(result) for _, result in completions],
@@ -304,9 +236,7 @@ class SqlIdempotencyStore:
     async def release(self, key: str) -> None:
         """Delete the in-flight claim on ``key`` (a stored result stays)."""
         async with self._connect() as conn:
-            await conn.execute(
-                delete(keys).where(keys.c.key == key, keys.c.result.is_(None))
-            )
+            await conn.execute(delete(keys).where(keys.c.key == key, keys.c.result.is_(None)))
 
     async def get(self, key: str) -> IdempotencyRecord | None:
         """Return the record of ``key``, or None when there is none (expired ones included)."""
@@ -317,9 +247,7 @@ class SqlIdempotencyStore:
     async def purge_expired(self) -> int:
         """Delete keys past their expiry; return how many."""
         async with self._connect() as conn:
-            deleted = await conn.execute(
-                delete(keys).where(keys.c.expires_at <= datetime.now(UTC))
-            )
+            deleted = await conn.execute(delete(keys).where(keys.c.expires_at <= datetime.now(UTC)))
         return int(deleted.rowcount)
 
 
