@@ -40,6 +40,7 @@ from potter_runtime.errors import (
     ServiceError,
 )
 from potter_runtime.idempotency.port import IdempotencyRecord, IdempotencyStore, request_fingerprint
+from potter_runtime.operations.model import Operation
 
 logger = logging.getLogger(__name__)
 
@@ -191,8 +192,6 @@ class IdempotencyMiddleware:
 
     def _replay(self, dispatch: Dispatch, result: dict[str, Any]) -> Reply[Any]:
         if result.get("ok") and result.get("operation"):
-            from potter_runtime.operations.model import Operation
-
             return Reply(Operation.model_validate(result["value"]), replayed=True)
         if result.get("ok"):
             response_type = dispatch.registration.response_type
@@ -202,8 +201,6 @@ class IdempotencyMiddleware:
 
 
 def _is_operation(value: Any) -> bool:
-    from potter_runtime.operations.model import Operation
-
     return isinstance(value, Operation)
 
 
