@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,7 +19,7 @@ from potter_runtime.errors import (
     IdempotencyKeyMismatchError,
     InvalidArgumentError,
 )
-from potter_runtime.idempotency import IdempotencyRecord, SqlIdempotencyStore, request_fingerprint
+from potter_runtime.idempotency import SqlIdempotencyStore, request_fingerprint
 from potter_runtime.repository import EventSourcedRepository
 from potter_runtime.store import EventMetadata, NewEvent, SqlAlchemyEventStore
 from potter_runtime.store.schema import idempotency_keys_table
@@ -275,35 +275,54 @@ async def test_a_dead_claim_that_stored_no_event_is_taken_over(
 async def test_a_caller_gone_during_the_claim_does_not_hold_the_key(
     sql_store: SqlAlchemyEventStore, keys: SqlIdempotencyStore
 ) -> None:
-    claimed, proceed = asyncio.Event(), asyncio.Event()
+    # The claim's INSERT is held up until the caller has gone; it then wins the key,
+    # and the store must release it rather than hold it for the lock's 300 s.
+    claiming, proceed, inserted = asyncio.Event(), asyncio.Event(), asyncio.Event()
 
     class SlowClaims(SqlIdempotencyStore):
-        async def claim(self, *args: Any, **kwargs: Any) -> IdempotencyRecord | None:
-            record = await super().claim(*args, **kwargs)
-            claimed.set()
+        async def _claim_one(self, claim: dict[str, Any]) -> bool:
+            claiming.set()
             await proceed.wait()
-            return record
+            won = await super()._claim_one(claim)
+            inserted.set()
+            return won
+
+        async def _claim_batch(self, claims: Sequence[dict[str, Any]]) -> list[bool]:
+            claiming.set()
+            await proceed.wait()
+            won = await super()._claim_batch(claims)
+            inserted.set()
+            return won
 
     slow = SlowClaims(sql_store.engine)
     bus = CommandBus([IdempotencyMiddleware(slow)])
     bus.register(IdempotentCreateItemHandler(EventSourcedRepository(sql_store, Item)))
     context = _key()
     task = asyncio.create_task(bus.dispatch(RPC, CreateItemRequest(display_name="Gone"), context))
-    await claimed.wait()
-    assert await keys.get(str(context.idempotency_key)) is not None
+    await claiming.wait()
 
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     proceed.set()
-    for _ in range(200):  # the release runs once the shielded claim ends
-        await bus.aclose()
-        if await keys.get(str(context.idempotency_key)) is None:
-            break
-        await asyncio.sleep(0.01)
-    await slow.close()
+    await inserted.wait()  # the claim won the key for nobody
+    for _ in range(3):  # its future completes; its callback starts the release
+        await asyncio.sleep(0)
+    await slow.close()  # waits for the release under way
 
     assert await keys.get(str(context.idempotency_key)) is None
+
+
+async def test_complete_later_returns_a_future_done_once_the_answer_is_stored(keys: SqlIdempotencyStore) -> None:
+    name = f"key-{uuid.uuid4()}"
+    assert await keys.claim(name, RPC, "f" * 64, lock_seconds=60) is None
+
+    stored = keys.complete_later(name, {"ok": True, "value": {"id": "later"}})
+    assert isinstance(stored, asyncio.Future)
+    await stored
+
+    record = await keys.get(name)
+    assert record is not None and record.result == {"ok": True, "value": {"id": "later"}}
 
 
 async def test_concurrent_answers_share_a_statement_and_one_the_database_refuses_fails_alone(

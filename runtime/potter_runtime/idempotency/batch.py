@@ -62,11 +62,22 @@ class Batcher(Generic[Item, Result]):
         Raises:
             Exception: What ``run_one`` raised for it (after its batch failed).
         """
-        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        return await self.submit_soon(item)
+
+    def submit_soon(self, item: Item) -> asyncio.Future[Result]:
+        """Put ``item`` in the next batch; return the future of its result, without a task of its own.
+
+        The future fails with what ``run_one`` raised for the item (after its
+        batch failed), and is cancelled when the batcher's task is. A caller
+        may shield it (``asyncio.shield``) to let the item run whatever
+        happens to the caller.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Result] = loop.create_future()
         self._waiting.append((item, future))
         if self._sender is None:
-            self._sender = asyncio.get_running_loop().create_task(self._send())
-        return await future
+            self._sender = loop.create_task(self._send())
+        return future
 
     async def _send(self) -> None:
         try:

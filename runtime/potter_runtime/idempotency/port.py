@@ -10,6 +10,7 @@ This module must not import SQLAlchemy.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from dataclasses import dataclass
@@ -73,11 +74,24 @@ class IdempotencyStore(Protocol):
         Returns:
             None when this caller claimed the key and must execute the request;
             otherwise the record already holding it (in flight or completed).
+
+        Raises:
+            asyncio.CancelledError: The caller was cancelled; the claim goes on
+                and, if it won the key, the store releases it, so the key is
+                not held for ``lock_seconds`` by nobody.
         """
         ...
 
     async def complete(self, key: str, result: dict[str, Any]) -> None:
         """Store the first request's result for ``key`` (a JSON object)."""
+        ...
+
+    def complete_later(self, key: str, result: dict[str, Any]) -> asyncio.Future[None]:
+        """Start storing the first request's result for ``key``; return a future done once it is stored.
+
+        For callers that answer before the result is stored. The future fails
+        with what ``complete`` would raise.
+        """
         ...
 
     async def release(self, key: str) -> None:

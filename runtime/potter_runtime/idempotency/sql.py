@@ -23,12 +23,14 @@ This module holds all of the idempotency SQL; it must not know about buses.
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator, Sequence
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Row, String, Text, bindparam, delete, event, null, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -39,6 +41,10 @@ from potter_runtime.idempotency.port import IdempotencyRecord
 from potter_runtime.store.driver import DriverStatement, driver_connection
 from potter_runtime.store.schema import events_table as events
 from potter_runtime.store.schema import idempotency_keys_table as keys
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 DAY_SECONDS = 24 * 60 * 60
 
@@ -102,6 +108,7 @@ class SqlIdempotencyStore:
             .values(result=bindparam("done_result", type_=keys.c.result.type))
         )
         self._own_engine: AsyncEngine | None = None
+        self._releases: set[asyncio.Task[None]] = set()  # of claims whose caller was cancelled
         # PostgreSQL: concurrent requests' claims and answers share statements (``batch``).
         self._claims: Batcher[dict[str, Any], bool] | None = None
         self._completions: Batcher[tuple[str, dict[str, Any]], None] | None = None
@@ -149,12 +156,20 @@ class SqlIdempotencyStore:
             await conn.run_sync(lambda sync: keys.create(sync, checkfirst=True))
 
     async def close(self) -> None:
-        """Dispose of the store's own pool (the shared engine is the event store's to close)."""
+        """Finish the releases under way, then dispose of the store's own pool (the shared engine is the event store's)."""
+        while self._releases:
+            await asyncio.gather(*self._releases, return_exceptions=True)
         if self._own_engine is not None:
             await self._own_engine.dispose()
 
     async def claim(self, key: str, rpc: str, fingerprint: str, *, lock_seconds: float) -> IdempotencyRecord | None:
-        """Claim ``key``, or return the record holding it; see ``IdempotencyStore.claim``."""
+        """Claim ``key``, or return the record holding it; see ``IdempotencyStore.claim``.
+
+        Each step that may win the key runs shielded from the caller's
+        cancellation, and a claim won for a cancelled caller is released.
+        On PostgreSQL the first step is a future of the claims' batcher, so
+        shielding it takes no task (a task per request showed in the profile).
+        """
         now = datetime.now(UTC)
         values = {
             "rpc": rpc,
@@ -165,8 +180,17 @@ class SqlIdempotencyStore:
             "expires_at": now + timedelta(seconds=self.ttl_seconds),
         }
         claim = {"new_key": key, **{f"new_{name}": values[name] for name in _CLAIM_COLUMNS[1:]}}
-        if await (self._claims.submit(claim) if self._claims is not None else self._claim_one(claim)):
+        new = self._claims.submit_soon(claim) if self._claims is not None else asyncio.ensure_future(self._claim_one(claim))
+        if await self._shielded(new, key, won=bool):
             return None
+        taken = asyncio.ensure_future(self._claim_held(key, rpc, fingerprint, lock_seconds, values))
+        return await self._shielded(taken, key, won=lambda record: record is None)
+
+    async def _claim_held(
+        self, key: str, rpc: str, fingerprint: str, lock_seconds: float, values: dict[str, Any]
+    ) -> IdempotencyRecord | None:
+        """Take over ``key`` when its record expired or its claimer died unapplied; else return the record."""
+        now = values["created_at"]
         async with self._connect() as conn:
             # An expired key is forgotten: the WHERE lets one claimer win it.
             expired = update(keys).where(keys.c.key == key, keys.c.expires_at <= now)
@@ -188,6 +212,29 @@ class SqlIdempotencyStore:
             if (await conn.execute(dead.values(values).returning(keys.c.key))).first() is not None:
                 return None
             return record
+
+    async def _shielded(self, step: asyncio.Future[T], key: str, *, won: Callable[[T], bool]) -> T:
+        """Await a claim step; if the caller is cancelled, let it finish and release the key if ``won`` says it won."""
+        try:
+            return await asyncio.shield(step)
+        except asyncio.CancelledError:
+            step.add_done_callback(lambda done: self._release_if_won(done, key, won))
+            raise
+
+    def _release_if_won(self, step: asyncio.Future[T], key: str, won: Callable[[T], bool]) -> None:
+        if step.cancelled() or step.exception() is not None or not won(step.result()):
+            return
+        self._in_background(self.release(key))
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._releases.add(task)
+        task.add_done_callback(self._released)
+
+    def _released(self, task: asyncio.Task[None]) -> None:
+        self._releases.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("could not release an idempotency key whose caller went away", exc_info=task.exception())
 
     async def _claim_one(self, claim: dict[str, Any]) -> bool:
         """Insert one claim (``new_<column>`` parameters); return whether it was new."""
@@ -212,10 +259,16 @@ class SqlIdempotencyStore:
 
     async def complete(self, key: str, result: dict[str, Any]) -> None:
         """Store the result of the claim on ``key``."""
+        await self.complete_later(key, result)
+
+    def complete_later(self, key: str, result: dict[str, Any]) -> asyncio.Future[None]:
+        """Start storing the result of the claim on ``key``; see ``IdempotencyStore.complete_later``.
+
+        On PostgreSQL the result joins the next batch of answers, with no task of its own.
+        """
         if self._completions is not None:
-            await self._completions.submit((key, result))
-        else:
-            await self._complete_one((key, result))
+            return self._completions.submit_soon((key, result))
+        return asyncio.ensure_future(self._complete_one((key, result)))
 
     async def _complete_one(self, completion: tuple[str, dict[str, Any]]) -> None:
         key, result = completion
