@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
@@ -114,14 +114,22 @@ def appended_event_counts() -> dict[str, int]:
     return dict(_appended.get() or {})
 
 
-@contextmanager
-def idempotency_scope(key: str) -> Iterator[None]:
-    """Make ``key`` the idempotency key the current dispatch executes under (set by the idempotency middleware)."""
-    token = _claimed_key.set(key)
-    try:
-        yield
-    finally:
-        _claimed_key.reset(token)
+class idempotency_scope:  # lower case: used like the function it replaced
+    """Make ``key`` the idempotency key the current dispatch executes under (set by the idempotency middleware).
+
+    A class rather than ``@contextmanager``: it runs on every idempotent command.
+    """
+
+    def __init__(self, key: str) -> None:
+        self._key = key
+        self._token: Token[str | None] | None = None
+
+    def __enter__(self) -> None:
+        self._token = _claimed_key.set(self._key)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._token is not None:
+            _claimed_key.reset(self._token)
 
 
 def claimed_idempotency_key() -> str | None:

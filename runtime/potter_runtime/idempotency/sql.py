@@ -171,18 +171,26 @@ class SqlIdempotencyStore:
         shielding it takes no task (a task per request showed in the profile).
         """
         now = datetime.now(UTC)
+        locked_until, expires_at = now + timedelta(seconds=lock_seconds), now + timedelta(seconds=self.ttl_seconds)
+        claim = {
+            "new_key": key,
+            "new_rpc": rpc,
+            "new_fingerprint": fingerprint,
+            "new_created_at": now,
+            "new_locked_until": locked_until,
+            "new_expires_at": expires_at,
+        }
+        new = self._claims.submit_soon(claim) if self._claims is not None else asyncio.ensure_future(self._claim_one(claim))
+        if await self._shielded(new, key, won=bool):
+            return None
         values = {
             "rpc": rpc,
             "fingerprint": fingerprint,
             "result": null(),
             "created_at": now,
-            "locked_until": now + timedelta(seconds=lock_seconds),
-            "expires_at": now + timedelta(seconds=self.ttl_seconds),
+            "locked_until": locked_until,
+            "expires_at": expires_at,
         }
-        claim = {"new_key": key, **{f"new_{name}": values[name] for name in _CLAIM_COLUMNS[1:]}}
-        new = self._claims.submit_soon(claim) if self._claims is not None else asyncio.ensure_future(self._claim_one(claim))
-        if await self._shielded(new, key, won=bool):
-            return None
         taken = asyncio.ensure_future(self._claim_held(key, rpc, fingerprint, lock_seconds, values))
         return await self._shielded(taken, key, won=lambda record: record is None)
 
