@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -179,13 +180,9 @@ class PostgresEventStore(SqlAlchemyEventStore):
             return expected_version
         kind, params = self._append_parameters(aggregate_type, aggregate_id, expected_version, events, state, deleted)
         statement = self._driver_statements[kind]
-        try:
+        with _conflicts_as_concurrency_errors(aggregate_type, aggregate_id, expected_version):
             async with driver_connection(self.engine, statement.sql) as driver:
                 row = await driver.fetchrow(statement.sql, *statement.arguments(params))
-        except IntegrityError as error:
-            if _constraint(error) in _CONCURRENT_WRITE_CONSTRAINTS:
-                raise _conflict(aggregate_type, aggregate_id, expected_version, "a later one") from error
-            raise
         return _appended(row, aggregate_type, aggregate_id, expected_version, len(events))
 
     async def append_in(
@@ -214,12 +211,8 @@ class PostgresEventStore(SqlAlchemyEventStore):
         if not events:
             return expected_version
         kind, params = self._append_parameters(aggregate_type, aggregate_id, expected_version, events, state, deleted)
-        try:
+        with _conflicts_as_concurrency_errors(aggregate_type, aggregate_id, expected_version):
             row = (await conn.execute(self._statements[kind], params)).one()
-        except IntegrityError as error:
-            if _constraint(error) in _CONCURRENT_WRITE_CONSTRAINTS:
-                raise _conflict(aggregate_type, aggregate_id, expected_version, "a later one") from error
-            raise
         return _appended(row, aggregate_type, aggregate_id, expected_version, len(events))
 
     def _append_parameters(
@@ -277,6 +270,22 @@ def _appended(row: Sequence[Any], aggregate_type: str, aggregate_id: str, expect
     if appended != count:
         raise _conflict(aggregate_type, aggregate_id, expected, f"version {found}")
     return expected + count
+
+
+@contextmanager
+def _conflicts_as_concurrency_errors(aggregate_type: str, aggregate_id: str, expected: int) -> Iterator[None]:
+    """Raise ConcurrencyError for a unique violation that means another writer appended to the stream first.
+
+    Raises:
+        ConcurrencyError: The stream's version or state row was written concurrently.
+        sqlalchemy.exc.IntegrityError: Any other constraint (an event id already stored).
+    """
+    try:
+        yield
+    except IntegrityError as error:
+        if _constraint(error) in _CONCURRENT_WRITE_CONSTRAINTS:
+            raise _conflict(aggregate_type, aggregate_id, expected, "a later one") from error
+        raise
 
 
 def _constraint(error: IntegrityError) -> str | None:
