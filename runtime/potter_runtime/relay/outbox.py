@@ -157,6 +157,8 @@ class OutboxRelay:
         # While leading: the checkpoint as last written, and the batch being read ahead.
         self._position: int | None = None
         self._prefetch: tuple[int, asyncio.Task[list[StoredEvent]]] | None = None
+        # Cancelled read-aheads still unwinding; ``close`` waits for them (see ``_discard``).
+        self._discarded: set[asyncio.Task[list[StoredEvent]]] = set()
         # Exponential backoff with jitter, so replicas retrying together spread out.
         self._wait = wait_exponential(multiplier=retry_initial, max=retry_max) + wait_random(0, retry_initial)
 
@@ -242,14 +244,30 @@ class OutboxRelay:
             after, task = prefetch
             if after == start:
                 return await task
-            _discard(task)
+            self._discard(task)
         return await self.store.read_all(after_position=start, limit=self.batch_size)
 
     def _forget_reads(self) -> None:
         self._position = None
         if self._prefetch is not None:
-            _discard(self._prefetch[1])
+            self._discard(self._prefetch[1])
             self._prefetch = None
+
+    def _discard(self, task: asyncio.Task[list[StoredEvent]]) -> None:
+        """Cancel a read-ahead no longer wanted; ``close`` waits until it has unwound.
+
+        A query cancelled mid-flight must finish unwinding before its engine
+        is disposed: on aiosqlite (0.22, with SQLAlchemy 2.1) a connection
+        closed meanwhile leaves a task that never ends, and the event loop
+        then never closes.
+        """
+        if task.done():
+            if not task.cancelled():
+                task.exception()  # retrieved, so asyncio does not log it
+            return
+        task.cancel()
+        self._discarded.add(task)
+        task.add_done_callback(self._discarded.discard)
 
     async def run_until_caught_up(self) -> int:
         """Take the lock, publish until no event is left after the checkpoint, keep the lock.
@@ -312,8 +330,9 @@ class OutboxRelay:
         self._stopping.set()
 
     async def close(self) -> None:
-        """Release the lock and the publisher's connections."""
+        """Release the lock and the publisher's connections, once every read-ahead has ended."""
         self._forget_reads()
+        await asyncio.gather(*self._discarded, return_exceptions=True)
         await self.lock.release()
         if self._started:
             self._started = False
@@ -426,15 +445,6 @@ class OutboxRelay:
         if moved.rowcount != 1:
             raise LockLostError(f"checkpoint {self.checkpoint_name!r} was moved by another relay")
         self._position = position
-
-
-def _discard(task: asyncio.Task[list[StoredEvent]]) -> None:
-    """Cancel a read ahead no longer wanted, retrieving its error so asyncio does not log it."""
-    if task.done():
-        if not task.cancelled():
-            task.exception()
-    else:
-        task.cancel()
 
 
 async def _hang_at_failpoint(name: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -135,3 +136,28 @@ async def test_a_relay_that_finds_its_checkpoint_moved_stops_leading(sqlite_stor
         await relay.run_once()
     await relay.close()
     await sqlite_store.close()
+
+
+async def test_close_waits_for_a_cancelled_read_ahead(sqlite_store: SqliteEventStore) -> None:
+    # A read-ahead cancelled mid-query and left unwinding while the engine is
+    # disposed hung the event loop's shutdown on aiosqlite.
+    relay = OutboxRelay(
+        sqlite_store, sqlite_store.engine, Recording(), name=f"ahead-{uuid.uuid4().hex[:8]}", batch_size=5
+    )
+    await append_events(sqlite_store, 12)
+    assert await relay.lock.try_acquire()
+    assert await relay.run_once() == 5  # a full batch: the next one is being read ahead
+    assert _pending_reads() == 1
+
+    async with sqlite_store.engine.begin() as conn:  # another relay moved the checkpoint: the read-ahead is stale
+        await conn.execute(text("UPDATE projection_checkpoints SET position = position + 1"))
+    with pytest.raises(LockLostError):
+        await relay.run_once()
+    await relay.close()
+
+    assert _pending_reads() == 0
+    await sqlite_store.close()
+
+
+def _pending_reads() -> int:
+    return sum(1 for task in asyncio.all_tasks() if not task.done() and "read_all" in task.get_coro().__qualname__)
