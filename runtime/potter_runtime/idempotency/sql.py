@@ -127,7 +127,9 @@ class SqlIdempotencyStore:
                 isolation_level="AUTOCOMMIT",
                 pool_size=_pool_size(engine),
                 max_overflow=0,
-                connect_args={"server_settings": {"synchronous_commit": "off"}},
+                # Custom plans: a generic plan of the batched UPDATE, made while the table was
+                # small, kept hash-joining it by a full scan as it grew (PostgreSQL "PREPARE", plan_cache_mode).
+                connect_args={"server_settings": {"synchronous_commit": "off", "plan_cache_mode": "force_custom_plan"}},
             )
             # The batches run on the driver's connection: a SQLAlchemy Connection per batch cost
             # more client CPU than the statement (store/driver.py).
@@ -180,7 +182,11 @@ class SqlIdempotencyStore:
             "new_locked_until": locked_until,
             "new_expires_at": expires_at,
         }
-        new = self._claims.submit_soon(claim) if self._claims is not None else asyncio.ensure_future(self._claim_one(claim))
+        new = (
+            self._claims.submit_soon(claim)
+            if self._claims is not None
+            else asyncio.ensure_future(self._claim_one(claim))
+        )
         if await self._shielded(new, key, won=bool):
             return None
         values = {
