@@ -8,6 +8,7 @@ import asyncio
 import sys
 
 import uvicorn
+from potter_runtime.garbage_collector import tune_garbage_collector
 from potter_runtime.migrations import DatabaseNotAtHeadError, prepare_database
 from potter_runtime.observability.logs import configure_logging
 from potter_runtime.readmodels.replay import replay
@@ -26,11 +27,11 @@ def serve(settings: Settings) -> None:
     except DatabaseNotAtHeadError as exc:
         sys.exit(f"simple: {exc}")
     configure_logging(settings.log_level.upper(), json=settings.log_json)
+    app = create_app(container)
+    # What start-up made lives as long as the process: later collections skip it.
+    tune_garbage_collector()
     uvicorn.run(
-        create_app(container),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
+        app, host=settings.host, port=settings.port, log_level=settings.log_level
     )
 
 
