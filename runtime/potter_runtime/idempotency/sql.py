@@ -50,7 +50,9 @@ DAY_SECONDS = 24 * 60 * 60
 
 #: How long a stored answer waits for others to share its statement (seconds).
 #: A duplicate arriving meanwhile finds its key in flight and polls for the answer.
-COMPLETION_LINGER_SECONDS = 0.005
+#: Each batch costs a round trip and a plan (~0.13 ms of PostgreSQL CPU, custom
+#: plans below): at ~1,000 answers a second, 25 ms makes batches of ~20.
+COMPLETION_LINGER_SECONDS = 0.025
 
 # The columns a claim writes (``result`` stays NULL).
 _CLAIM_COLUMNS = ("key", "rpc", "fingerprint", "created_at", "locked_until", "expires_at")
