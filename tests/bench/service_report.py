@@ -247,6 +247,8 @@ def service_section(results: ServiceResults) -> str:
         f"  `python -m library`, `SNAPSHOT_INTERVAL=100`, storing in **{results.storage}**"
         + (", migrated with `alembic upgrade heads` first." if results.migrated else " (it created its own schema)."),
         "  Both: uvicorn, one worker, log level `warning`; each phase (create; reads) in fresh databases.",
+        "  The generated service tunes CPython's garbage collector before serving (`gc.freeze`, generation-0",
+        "  threshold 7,000: `potter_runtime.garbage_collector`); the baseline keeps CPython's defaults.",
         "- Seeding: the baseline by `INSERT … SELECT generate_series`; the generated service by its event store API,",
         "  copies of what one book created over HTTP stored (`tests/bench/service_seed.py`). The long stream: update",
         "  events appended in batches, then one update over HTTP, which lets the service take its own snapshot.",
