@@ -373,3 +373,28 @@ async def test_stored_answers_find_their_keys_by_index_once_the_table_has_grown(
     finally:
         await keys.close()
         await store.close()
+
+
+async def test_claims_whose_held_connection_the_server_closed_still_succeed(fresh_postgres_url: str) -> None:
+    # The claims' batches keep one connection checked out (HeldDriverConnection). When the
+    # server ends it, that batch's claims are retried one by one, and the next batch reconnects.
+    store = open_event_store(fresh_postgres_url)
+    await store.create_schema()
+    keys = SqlIdempotencyStore(store.engine)
+    try:
+        assert await keys.claim("first", RPC, "f" * 64, lock_seconds=60) is None
+        async with store.engine.connect() as conn:
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert driver is not None
+            await driver.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        names = [f"key-{n}" for n in range(3)]
+        claims = await asyncio.gather(*(keys.claim(name, RPC, "f" * 64, lock_seconds=60) for name in names))
+        assert claims == [None, None, None]
+        assert await keys.claim("after", RPC, "f" * 64, lock_seconds=60) is None
+        assert all([await keys.get(name) for name in ["first", *names, "after"]])
+    finally:
+        await keys.close()
+        await store.close()

@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from potter_runtime.idempotency.batch import Batcher
 from potter_runtime.idempotency.port import IdempotencyRecord
-from potter_runtime.store.driver import DriverStatement, driver_connection
+from potter_runtime.store.driver import DriverStatement, HeldDriverConnection
 from potter_runtime.store.schema import events_table as events
 from potter_runtime.store.schema import idempotency_keys_table as keys
 
@@ -114,6 +114,8 @@ class SqlIdempotencyStore:
         # PostgreSQL: concurrent requests' claims and answers share statements (``batch``).
         self._claims: Batcher[dict[str, Any], bool] | None = None
         self._completions: Batcher[tuple[str, dict[str, Any]], None] | None = None
+        self._claim_connection: HeldDriverConnection | None = None
+        self._completion_connection: HeldDriverConnection | None = None
         if self._postgres:
             self._claims = Batcher(self._claim_batch, self._claim_one)
             # Answers are stored after the response is sent: they may wait a little to share a batch.
@@ -137,6 +139,9 @@ class SqlIdempotencyStore:
             # more client CPU than the statement (store/driver.py).
             self._claim_batch_sql = DriverStatement.of(_CLAIM_BATCH, engine.dialect)
             self._complete_batch_sql = DriverStatement.of(_COMPLETE_BATCH, engine.dialect)
+            # Each batcher has one batch in flight at a time: one connection each, kept checked out.
+            self._claim_connection = HeldDriverConnection(self._own_engine)
+            self._completion_connection = HeldDriverConnection(self._own_engine)
         elif engine.url.database not in (None, "", ":memory:"):
             # Its own pool: autocommit, WAL + synchronous=NORMAL (commits do not fsync).
             self._own_engine = create_async_engine(
@@ -163,6 +168,9 @@ class SqlIdempotencyStore:
         """Finish the releases under way, then dispose of the store's own pool (the shared engine is the event store's)."""
         while self._releases:
             await asyncio.gather(*self._releases, return_exceptions=True)
+        for held in (self._claim_connection, self._completion_connection):
+            if held is not None:
+                await held.close()
         if self._own_engine is not None:
             await self._own_engine.dispose()
 
@@ -263,9 +271,9 @@ class SqlIdempotencyStore:
         A key twice in one batch is won by its first claim only (the statement inserts it once).
         """
         columns = {name: [claim[f"new_{name}"] for claim in claims] for name in _CLAIM_COLUMNS}
-        assert self._own_engine is not None  # batches are PostgreSQL's
+        assert self._claim_connection is not None  # batches are PostgreSQL's
         statement = self._claim_batch_sql
-        async with driver_connection(self._own_engine, statement.sql) as driver:
+        async with self._claim_connection.lend(statement.sql) as driver:
             inserted = {row[0] for row in await driver.fetch(statement.sql, *statement.arguments(columns))}
         won = []
         for claim in claims:
@@ -296,9 +304,9 @@ class SqlIdempotencyStore:
             "keys": [key for key, _ in completions],
             "results": [json.dumps(result) for _, result in completions],
         }
-        assert self._own_engine is not None  # batches are PostgreSQL's
+        assert self._completion_connection is not None  # batches are PostgreSQL's
         statement = self._complete_batch_sql
-        async with driver_connection(self._own_engine, statement.sql) as driver:
+        async with self._completion_connection.lend(statement.sql) as driver:
             await driver.execute(statement.sql, *statement.arguments(parameters))
         return [None] * len(completions)
 
