@@ -58,14 +58,22 @@ async def operations(event_store: SqlAlchemyEventStore) -> SqlOperationStore:
     return SqlOperationStore(event_store.engine)
 
 
+@pytest.fixture
+async def keys(event_store: SqlAlchemyEventStore) -> AsyncIterator[SqlIdempotencyStore]:
+    keys = SqlIdempotencyStore(event_store.engine)
+    yield keys
+    await keys.close()  # returns its connections to the pool
+
+
 def _bus(
     event_store: SqlAlchemyEventStore,
+    keys: SqlIdempotencyStore,
     store: SqlOperationStore,
     queue: InProcessOperationQueue | JetStreamOperationQueue,
 ) -> tuple[CommandBus, AsyncCreateItemHandler]:
     bus = CommandBus(
         [
-            IdempotencyMiddleware(SqlIdempotencyStore(event_store.engine)),
+            IdempotencyMiddleware(keys),
             AsyncCommandMiddleware(store, queue),
             TimeoutMiddleware(),
         ]
@@ -87,10 +95,10 @@ async def _until_done(store: SqlOperationStore, operation_id: uuid.UUID) -> Oper
 
 @pytest.fixture
 async def in_process_worker(
-    event_store: SqlAlchemyEventStore, operations: SqlOperationStore
+    event_store: SqlAlchemyEventStore, keys: SqlIdempotencyStore, operations: SqlOperationStore
 ) -> AsyncIterator[tuple[CommandBus, AsyncCreateItemHandler, OperationWorker]]:
     queue = InProcessOperationQueue()
-    bus, handler = _bus(event_store, operations, queue)
+    bus, handler = _bus(event_store, keys, operations, queue)
     worker = OperationWorker(operations, queue, bus, sweep_seconds=0.2)
     task = asyncio.create_task(worker.run())
     yield bus, handler, worker
@@ -207,11 +215,11 @@ async def test_one_idempotency_key_answers_the_same_operation(
 
 
 async def test_operations_accepted_before_a_restart_are_executed_once_after_it(
-    event_store: SqlAlchemyEventStore, operations: SqlOperationStore
+    event_store: SqlAlchemyEventStore, keys: SqlIdempotencyStore, operations: SqlOperationStore
 ) -> None:
     # Accepted by a "process" whose in-process queue died with it.
     lost_queue = InProcessOperationQueue()
-    bus, _ = _bus(event_store, operations, lost_queue)
+    bus, _ = _bus(event_store, keys, operations, lost_queue)
     ids = [
         uuid.UUID((await bus.dispatch("CreateItem", CreateItemRequest(item_id=f"r-{n}", display_name="R"))).value.id)
         for n in range(5)
@@ -220,7 +228,7 @@ async def test_operations_accepted_before_a_restart_are_executed_once_after_it(
     applied = ids[0]
     assert await operations.claim(applied, lease_seconds=0) is not None
     restarted_queue = InProcessOperationQueue()
-    restarted_bus, handler = _bus(event_store, operations, restarted_queue)
+    restarted_bus, handler = _bus(event_store, keys, operations, restarted_queue)
     worker = OperationWorker(operations, restarted_queue, restarted_bus, sweep_seconds=0.2)
     from potter_runtime.operations.worker import _execution_scope
 
@@ -290,11 +298,15 @@ async def test_jetstream_queue_redelivers_an_unacknowledged_operation_and_drops_
 
 
 async def test_async_commands_through_jetstream_survive_a_worker_restart(
-    nats_url: str, jetstream_module: str, event_store: SqlAlchemyEventStore, operations: SqlOperationStore
+    nats_url: str,
+    jetstream_module: str,
+    event_store: SqlAlchemyEventStore,
+    keys: SqlIdempotencyStore,
+    operations: SqlOperationStore,
 ) -> None:
     queue = JetStreamOperationQueue(nats_url, module=jetstream_module, ack_wait=2.0)
     await queue.start()
-    bus, _ = _bus(event_store, operations, queue)
+    bus, _ = _bus(event_store, keys, operations, queue)
     ids = [
         uuid.UUID((await bus.dispatch("CreateItem", CreateItemRequest(item_id=f"j-{n}", display_name="J"))).value.id)
         for n in range(5)
@@ -303,7 +315,7 @@ async def test_async_commands_through_jetstream_survive_a_worker_restart(
 
     restarted = JetStreamOperationQueue(nats_url, module=jetstream_module, ack_wait=2.0)
     await restarted.start()
-    restarted_bus, handler = _bus(event_store, operations, restarted)
+    restarted_bus, handler = _bus(event_store, keys, operations, restarted)
     worker = OperationWorker(operations, restarted, restarted_bus, sweep_seconds=30)
     task = asyncio.create_task(worker.run())
     try:
@@ -317,13 +329,13 @@ async def test_async_commands_through_jetstream_survive_a_worker_restart(
 
 
 async def test_an_unreachable_queue_accepts_nothing(
-    event_store: SqlAlchemyEventStore, operations: SqlOperationStore
+    event_store: SqlAlchemyEventStore, keys: SqlIdempotencyStore, operations: SqlOperationStore
 ) -> None:
     from potter_runtime.operations import OperationQueueUnavailableError
     from tests.runtime.relay.conftest import free_port
 
     queue = JetStreamOperationQueue(f"nats://127.0.0.1:{free_port()}", module="nowhere", connect_timeout=0.5)
-    bus, handler = _bus(event_store, operations, queue)
+    bus, handler = _bus(event_store, keys, operations, queue)
     with pytest.raises(OperationQueueUnavailableError):
         await bus.dispatch("CreateItem", CreateItemRequest(item_id="u-1", display_name="U"))
     async with event_store.engine.connect() as conn:
@@ -351,12 +363,16 @@ async def test_the_in_process_queue_reopens_with_the_ids_still_waiting() -> None
 
 
 async def test_an_operation_held_by_a_dead_worker_is_executed_once_its_claim_runs_out(
-    nats_url: str, jetstream_module: str, event_store: SqlAlchemyEventStore, operations: SqlOperationStore
+    nats_url: str,
+    jetstream_module: str,
+    event_store: SqlAlchemyEventStore,
+    keys: SqlIdempotencyStore,
+    operations: SqlOperationStore,
 ) -> None:
     """The delivery of a held operation is not dropped: JetStream hands it out again after the claim's end."""
     queue = JetStreamOperationQueue(nats_url, module=jetstream_module, ack_wait=30.0)
     await queue.start()
-    bus, handler = _bus(event_store, operations, queue)
+    bus, handler = _bus(event_store, keys, operations, queue)
     accepted = (await bus.dispatch("CreateItem", CreateItemRequest(item_id="h-1", display_name="H"))).value
     operation_id = uuid.UUID(accepted.id)
     assert await operations.claim(operation_id, lease_seconds=1.5) is not None  # a worker that then died
