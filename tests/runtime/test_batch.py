@@ -116,3 +116,13 @@ async def test_a_submitter_gone_away_leaves_the_others_their_answers() -> None:
 def test_max_size_must_be_positive() -> None:
     with pytest.raises(ValueError, match="max_size"):
         Batcher(Recorder().run_batch, Recorder().run_one, max_size=0)
+
+
+async def test_drain_waits_for_a_lingering_batch() -> None:
+    recorder = Recorder()
+    recorder.release.set()
+    batcher = Batcher(recorder.run_batch, recorder.run_one, linger_seconds=0.05)
+    submitted = batcher.submit_soon(1)
+    await batcher.drain()
+    assert submitted.done() and recorder.batches == [[1]]
+    await batcher.drain()  # nothing in flight: returns at once

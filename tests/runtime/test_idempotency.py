@@ -398,3 +398,15 @@ async def test_claims_whose_held_connection_the_server_closed_still_succeed(fres
     finally:
         await keys.close()
         await store.close()
+
+
+async def test_close_stores_the_answers_still_waiting_to_be_sent(sql_store: SqlAlchemyEventStore) -> None:
+    # An answer lingers up to 25 ms to share a statement (PostgreSQL); SQLite writes it in a task.
+    # Closing the store meanwhile must store it, not run it later on a disposed pool.
+    keys = SqlIdempotencyStore(sql_store.engine)
+    assert await keys.claim("late", RPC, "f" * 64, lock_seconds=60) is None
+    stored = keys.complete_later("late", {"ok": True})
+    await keys.close()
+    assert stored.done() and stored.exception() is None
+    record = await keys.get("late")
+    assert record is not None and record.result == {"ok": True}

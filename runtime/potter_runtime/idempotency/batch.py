@@ -79,6 +79,11 @@ class Batcher(Generic[Item, Result]):
             self._sender = loop.create_task(self._send())
         return future
 
+    async def drain(self) -> None:
+        """Wait until every item submitted so far has been run (lingering batches included)."""
+        while self._sender is not None:
+            await asyncio.shield(self._sender)
+
     async def _send(self) -> None:
         try:
             while self._waiting:

@@ -110,7 +110,7 @@ class SqlIdempotencyStore:
             .values(result=bindparam("done_result", type_=keys.c.result.type))
         )
         self._own_engine: AsyncEngine | None = None
-        self._releases: set[asyncio.Task[None]] = set()  # of claims whose caller was cancelled
+        self._background: set[asyncio.Task[None]] = set()  # releases for cancelled callers; SQLite answers
         # PostgreSQL: concurrent requests' claims and answers share statements (``batch``).
         self._claims: Batcher[dict[str, Any], bool] | None = None
         self._completions: Batcher[tuple[str, dict[str, Any]], None] | None = None
@@ -165,9 +165,15 @@ class SqlIdempotencyStore:
             await conn.run_sync(lambda sync: keys.create(sync, checkfirst=True))
 
     async def close(self) -> None:
-        """Finish the releases under way, then dispose of the store's own pool (the shared engine is the event store's)."""
-        while self._releases:
-            await asyncio.gather(*self._releases, return_exceptions=True)
+        """Finish the claims, answers and releases under way, then dispose of the store's own pool.
+
+        The shared engine is the event store's and stays open.
+        """
+        for batcher in (self._claims, self._completions):
+            if batcher is not None:
+                await batcher.drain()
+        while self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
         for held in (self._claim_connection, self._completion_connection):
             if held is not None:
                 await held.close()
@@ -252,11 +258,11 @@ class SqlIdempotencyStore:
 
     def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(work)
-        self._releases.add(task)
+        self._background.add(task)
         task.add_done_callback(self._released)
 
     def _released(self, task: asyncio.Task[None]) -> None:
-        self._releases.discard(task)
+        self._background.discard(task)
         if not task.cancelled() and task.exception() is not None:
             logger.error("could not release an idempotency key whose caller went away", exc_info=task.exception())
 
@@ -292,7 +298,10 @@ class SqlIdempotencyStore:
         """
         if self._completions is not None:
             return self._completions.submit_soon((key, result))
-        return asyncio.ensure_future(self._complete_one((key, result)))
+        task = asyncio.ensure_future(self._complete_one((key, result)))
+        self._background.add(task)  # ``close`` waits for it too
+        task.add_done_callback(self._background.discard)
+        return task
 
     async def _complete_one(self, completion: tuple[str, dict[str, Any]]) -> None:
         key, result = completion
