@@ -28,11 +28,16 @@ async def _pid(held: HeldDriverConnection) -> int:
         return int(await driver.fetchval(PID))
 
 
-async def _terminate(engine: AsyncEngine, pid: int) -> None:
+async def _fetchval(engine: AsyncEngine, sql: str, *arguments: object) -> object:
+    """Run ``sql`` on another of ``engine``'s connections; return its first value."""
     async with engine.connect() as conn:
         driver = (await conn.get_raw_connection()).driver_connection
         assert driver is not None
-        await driver.execute("SELECT pg_terminate_backend($1)", pid)
+        return await driver.fetchval(sql, *arguments)
+
+
+async def _terminate(engine: AsyncEngine, pid: int) -> None:
+    await _fetchval(engine, "SELECT pg_terminate_backend($1)", pid)
 
 
 async def test_statements_share_one_connection_and_close_returns_it_to_the_pool(engine: AsyncEngine) -> None:
@@ -85,9 +90,6 @@ async def test_a_cancelled_statement_is_cancelled_on_the_server_and_its_connecti
     with pytest.raises(asyncio.CancelledError):
         await sleeping
     assert await _pid(held) != first
-    async with engine.connect() as conn:
-        driver = (await conn.get_raw_connection()).driver_connection
-        assert driver is not None
-        still = await driver.fetchval("SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)'")
+    still = await _fetchval(engine, "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)'")
     assert still == 0
     await held.close()
